@@ -1,0 +1,5 @@
+"""`python -m provisioner` runs the `provision` command."""
+
+from provisioner.cli.main import main
+
+main()

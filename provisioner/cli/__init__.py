@@ -1,0 +1,1 @@
+"""Thin click commands: parse, call one function, map errors to exit codes."""

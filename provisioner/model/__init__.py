@@ -1,0 +1,21 @@
+"""Addresses, resources, changes and the provider seam shared by planner, executor and providers."""
+
+from provisioner.model.address import address_matches, select
+from provisioner.model.change import Action, Change, FieldChange
+from provisioner.model.provider import ApplyContext, Provider
+from provisioner.model.resource import KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
+
+__all__ = [
+    "Action",
+    "ApplyContext",
+    "Change",
+    "FieldChange",
+    "KindSpec",
+    "LiveResource",
+    "LiveState",
+    "Provider",
+    "Resource",
+    "UnmanagedObject",
+    "address_matches",
+    "select",
+]

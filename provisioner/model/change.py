@@ -1,0 +1,51 @@
+"""Changes: what the plan proposes and the executor performs, one per address and action."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from provisioner.model.resource import JSON
+
+
+class Action(StrEnum):
+    """What happens to an address. Sort order within a plan follows the dependency graph."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    REPLACE = "replace"
+    DELETE = "delete"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field-level difference, `path` dotted (`variables.Temperature.unit`)."""
+
+    path: str
+    before: JSON
+    after: JSON
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A planned change of one address.
+
+    `before` is the live attrs (None for create), `after` the desired attrs (None for delete).
+    `server_id` and `precondition` come from the live object. `reasons` explain non-obvious
+    actions ("dataType changed", "replaced because insights_hub.aspect_types.X is replaced").
+    `side_effects` name server-side consequences (a DSC PUT deleting keepMapping=false mappings).
+    """
+
+    action: Action
+    address: str
+    kind: str
+    before: Mapping[str, JSON] | None
+    after: Mapping[str, JSON] | None
+    fields: tuple[FieldChange, ...] = ()
+    server_id: str | None = None
+    precondition: str | None = None
+    depends_on: tuple[str, ...] = ()
+    reasons: tuple[str, ...] = ()
+    side_effects: tuple[str, ...] = ()
+    data_destructive: bool = False

@@ -1,0 +1,60 @@
+"""The seam between the vendor-neutral engine and one vendor's provider.
+
+The executor owns ordering across both vendors, so a provider performs one change at a time.
+A provider maps configuration to `Resource`s, live objects to `LiveResource`s (normalized so
+that equal things compare equal), and changes to API calls. It never orders work itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from provisioner.model.change import Change
+from provisioner.model.resource import KindSpec, LiveResource, LiveState, Resource
+
+
+@dataclass(slots=True)
+class ApplyContext:
+    """Shared state while applying: server ids of every address known so far.
+
+    Live objects start it; each create adds the new object's id so dependents can refer to it.
+    """
+
+    ids: MutableMapping[str, str] = field(default_factory=dict)
+
+
+class Provider(Protocol):
+    """One vendor platform (`insights_hub`, `itwin_iot`)."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def kinds(self) -> Mapping[str, KindSpec]: ...
+
+    def desired(self) -> list[Resource]:
+        """The configuration's resources of this platform."""
+        ...
+
+    async def read_live(self, desired: Sequence[Resource]) -> LiveState:
+        """Read every live object in the configuration's scope with as few calls as possible."""
+        ...
+
+    async def current_precondition(self, live: LiveResource) -> str | None:
+        """Re-read one object's precondition (etag or hash); None when it no longer exists."""
+        ...
+
+    async def apply(self, change: Change, ctx: ApplyContext) -> str | None:
+        """Perform one change; return the server id of a created object (None otherwise).
+
+        A REPLACE change is never passed here: the engine splits it into DELETE and CREATE.
+        Creates must be idempotent under ambiguous failures: look the object up by its
+        identity before retrying, so that no run creates a duplicate.
+        """
+        ...
+
+    async def aclose(self) -> None:
+        """Release HTTP clients."""
+        ...

@@ -1,0 +1,88 @@
+"""Desired and live resources as the planner sees them: normalized attribute maps per address."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+JSON = Any
+"""A JSON-compatible value: dict, list, str, int, float, bool or None."""
+
+
+@dataclass(frozen=True, slots=True)
+class KindSpec:
+    """Class-level facts about one resource kind, declared by its provider.
+
+    `replace_fields` are top-level attribute names whose change cannot be made in place;
+    `replace_paths` are deeper paths (deepdiff-style `root['variables']['T']['type']` are
+    reported as dotted `variables.T.type`); a changed path that starts with one of them forces
+    a replace. `data_bearing` kinds hold time series: deleting or replacing them destroys data.
+    `*_calls` are the API calls one change of that action costs, for the plan's estimate;
+    `endpoint_class` names the rate-limit bucket those calls draw from.
+    """
+
+    kind: str
+    platform: str
+    rank: int
+    replace_fields: frozenset[str] = frozenset()
+    replace_paths: tuple[str, ...] = ()
+    data_bearing: bool = False
+    create_calls: int = 1
+    update_calls: int = 1
+    delete_calls: int = 1
+    endpoint_class: str = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One desired object.
+
+    `attrs` holds only user-settable fields in normalized form (JSON-compatible), so that a
+    desired and a live resource compare equal exactly when nothing would change.
+    `depends_on` lists addresses that must exist before this one is created.
+    """
+
+    address: str
+    kind: str
+    attrs: Mapping[str, JSON]
+    depends_on: tuple[str, ...] = ()
+    protect: bool = False
+    pinned_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LiveResource:
+    """One live object that this stack manages (or that a pinned id adopts).
+
+    `precondition` is what apply re-checks before touching the object: the vendor's etag
+    where it has one, else a hash of the live representation. `server_id` is the vendor id.
+    `adopt` is true when the object lacks this stack's owner marker but is claimed by the
+    configuration (pinned id); the plan then shows an update that sets the marker.
+    """
+
+    address: str
+    kind: str
+    attrs: Mapping[str, JSON]
+    server_id: str
+    precondition: str
+    depends_on: tuple[str, ...] = ()
+    adopt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class UnmanagedObject:
+    """A live object in scope that this stack does not manage: counted, listed, never changed."""
+
+    kind: str
+    server_id: str
+    name: str
+
+
+@dataclass(slots=True)
+class LiveState:
+    """What a provider read: managed objects by address, and unmanaged objects in scope."""
+
+    managed: dict[str, LiveResource] = field(default_factory=dict)
+    unmanaged: list[UnmanagedObject] = field(default_factory=list)
+    api_calls: int = 0
