@@ -38,6 +38,15 @@ class Provider(Protocol):
         """The configuration's resources of this platform."""
         ...
 
+    def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
+        """Return the platform's changes with server-side side effects accounted for.
+
+        Called once by the planner after diffing. A provider may add `side_effects`, or add
+        changes the service forces (a data source configuration PUT deletes mappings created
+        with keepMapping=false, so those are planned as re-created).
+        """
+        ...
+
     async def read_live(self, desired: Sequence[Resource]) -> LiveState:
         """Read every live object in the configuration's scope with as few calls as possible."""
         ...
