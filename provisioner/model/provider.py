@@ -17,12 +17,16 @@ from provisioner.model.resource import KindSpec, LiveResource, LiveState, Resour
 
 @dataclass(slots=True)
 class ApplyContext:
-    """Shared state while applying: server ids of every address known so far.
+    """Shared state while applying.
 
-    Live objects start it; each create adds the new object's id so dependents can refer to it.
+    `ids` holds the server id of every address known so far: live objects start it, each
+    create adds the new object's id so dependents can refer to it. `changes` is every change
+    of this apply by address, so a provider may batch children into their parent's request
+    (and then report the child as done without a call of its own).
     """
 
     ids: MutableMapping[str, str] = field(default_factory=dict)
+    changes: Mapping[str, Change] = field(default_factory=dict)
 
 
 class Provider(Protocol):
