@@ -1,0 +1,41 @@
+"""Class-level facts about Insights Hub resource kinds: replace triggers, data, call costs."""
+
+from __future__ import annotations
+
+from provisioner.model import KindSpec
+
+PLATFORM = "insights_hub"
+
+ASPECT_TYPE = "insights_hub.aspect_type"
+ASSET_TYPE = "insights_hub.asset_type"
+ASSET = "insights_hub.asset"
+AGENT = "insights_hub.agent"
+DATA_SOURCES = "insights_hub.data_source_configuration"
+MAPPING = "insights_hub.data_point_mapping"
+EVENT_MAPPING = "insights_hub.event_mapping"
+
+KINDS: dict[str, KindSpec] = {
+    spec.kind: spec
+    for spec in (
+        # category, a variable's dataType, qualityCode and searchable are immutable (AMS).
+        KindSpec(ASPECT_TYPE, PLATFORM, rank=10, replace_fields=frozenset({"category"}),
+                 replace_paths=("variables.*.type", "variables.*.quality_code", "variables.*.searchable"),
+                 data_bearing=True, endpoint_class="am.aspecttypes.put"),
+        # an asset type's parent and its variables' dataType cannot change in place.
+        KindSpec(ASSET_TYPE, PLATFORM, rank=20, replace_fields=frozenset({"parent"}),
+                 replace_paths=("variables.*.type",), endpoint_class="am.assettypes.put"),
+        # typeId, timezone and twinType are set at creation only; a parent change is a move.
+        KindSpec(ASSET, PLATFORM, rank=30, replace_fields=frozenset({"type", "timezone", "twin_type"}),
+                 data_bearing=True, endpoint_class="am.assets.post"),
+        # an agent is its core.mclib asset plus the agent: two calls to create, three to delete
+        # (boarding status, agent, asset); its asset holds the agent's data.
+        KindSpec(AGENT, PLATFORM, rank=40, data_bearing=True, create_calls=2, update_calls=2,
+                 delete_calls=4, endpoint_class="agm.agents.post"),
+        KindSpec(DATA_SOURCES, PLATFORM, rank=50, endpoint_class="agm.dsc.put"),
+        # mappings have no update endpoint: any change is delete + create.
+        KindSpec(MAPPING, PLATFORM, rank=60,
+                 replace_fields=frozenset({"data_point", "asset", "aspect", "variable", "keep_mapping"}),
+                 endpoint_class="mc.datapointmappings.post"),
+        KindSpec(EVENT_MAPPING, PLATFORM, rank=60, endpoint_class="mc.eventmappings.post"),
+    )
+}

@@ -1,0 +1,78 @@
+"""Normalized attrs -> iTwin IoT integrate request entries (the inverse of `normalize`)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from provisioner.providers.itwin_iot.normalize import indexed_map, location_to_props
+
+JSONDict = dict[str, Any]
+
+
+def user_props(attrs: Mapping[str, Any], *, creating: bool) -> JSONDict:
+    """NAME, LOCATION and NOTES; on update an unset value is sent empty so it is cleared."""
+    props: JSONDict = {}
+    for key, prop in (("name", "NAME"), ("notes", "NOTES")):
+        if attrs.get(key) is not None:
+            props[prop] = attrs[key]
+        elif not creating:
+            props[prop] = ""
+    location = location_to_props(attrs.get("location"))
+    if location is not None:
+        props["LOCATION"] = location
+    elif not creating:
+        props["LOCATION"] = {"type": "Point", "coordinates": [None, None, None]}
+    return props
+
+
+def sensor_entry(attrs: Mapping[str, Any] | None, ref: str, state: str) -> JSONDict:
+    """A sensor entry: `new` carries the template and the metric/unit maps, `remove` only the refId."""
+    entry: JSONDict = {"changeState": state, "refId": ref}
+    if state == "remove" or attrs is None:
+        return entry
+    props = user_props(attrs, creating=state == "new")
+    if state == "new":
+        props["INTEGRATION_ID"] = attrs["template"]
+        metrics = list(attrs.get("metrics") or [])
+        props["UNKNOWN_METRICS"] = indexed_map([m["metric"] for m in metrics])
+        props["UNKNOWN_UNITS"] = indexed_map([m.get("unit") or "" for m in metrics])
+    entry["props"] = props
+    return entry
+
+
+def device_entry(attrs: Mapping[str, Any] | None, ref: str, state: str | None,
+                 sensors: Sequence[JSONDict] = ()) -> JSONDict:
+    """A device entry; `state=None` addresses an existing device only to reach its sensors."""
+    entry: JSONDict = {"refId": ref}
+    if state is not None:
+        entry["changeState"] = state
+    if state in ("new", "update") and attrs is not None:
+        props = user_props(attrs, creating=state == "new")
+        if state == "new":
+            props["INTEGRATION_ID"] = attrs["template"]
+        entry["props"] = props
+    if sensors:
+        entry["sensors"] = list(sensors)
+    return entry
+
+
+def new_node_request(attrs: Mapping[str, Any], ref: str, devices: Sequence[JSONDict]) -> JSONDict:
+    """Create a connection (node), with any new devices nested, in one call."""
+    integration: JSONDict = {"changeState": "new", "refId": ref, "props": user_props(attrs, creating=True)}
+    if devices:
+        integration["devices"] = list(devices)
+    return {"integration": integration}
+
+
+def node_request(node_id: str, *, state: str | None = None, attrs: Mapping[str, Any] | None = None,
+                 devices: Sequence[JSONDict] = ()) -> JSONDict:
+    """Target an existing node: update or remove it, or change devices and sensors under it."""
+    integration: JSONDict = {"nodeId": node_id}
+    if state is not None:
+        integration["changeState"] = state
+    if state == "update" and attrs is not None:
+        integration["props"] = user_props(attrs, creating=False)
+    if devices:
+        integration["devices"] = list(devices)
+    return {"integration": integration}

@@ -1,0 +1,24 @@
+"""Class-level facts about iTwin IoT resource kinds: replace triggers, data, call costs."""
+
+from __future__ import annotations
+
+from provisioner.model import KindSpec
+
+PLATFORM = "itwin_iot"
+
+CONNECTION = "itwin_iot.connection"
+DEVICE = "itwin_iot.device"
+SENSOR = "itwin_iot.sensor"
+
+# Removing any entity deletes its observations (and its children's), so all are data-bearing.
+# A template (INTEGRATION_ID) or metric/unit change is remove + new (reference §6, §10).
+KINDS: dict[str, KindSpec] = {
+    spec.kind: spec
+    for spec in (
+        KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True, endpoint_class="itwin.integrate"),
+        KindSpec(DEVICE, PLATFORM, rank=20, replace_fields=frozenset({"template"}), data_bearing=True,
+                 endpoint_class="itwin.integrate"),
+        KindSpec(SENSOR, PLATFORM, rank=30, replace_fields=frozenset({"template", "metrics"}),
+                 data_bearing=True, endpoint_class="itwin.integrate"),
+    )
+}
