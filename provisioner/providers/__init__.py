@@ -1,0 +1,1 @@
+"""Vendor providers: one package per platform; `http` holds the machinery their clients share."""

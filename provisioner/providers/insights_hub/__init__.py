@@ -1,0 +1,1 @@
+"""Siemens Insights Hub: `client` speaks HTTP; the provider maps and decides."""

@@ -1,0 +1,78 @@
+"""Walking the two list formats of Insights Hub: HAL (Asset Management) and Spring (AgM, MindConnect)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from provisioner.errors import ApiError
+
+MAX_PAGES = 10_000
+
+Json = dict[str, Any]
+FetchPage = Callable[[int], Awaitable[Any]]
+
+
+def _items(value: object) -> list[Json]:
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _too_many(what: str) -> ApiError:
+    return ApiError(f"listing {what} did not end after {MAX_PAGES} pages; the service ignores paging")
+
+
+async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Json]:
+    """All items of a HAL list: `_embedded.<key>` of pages 0, 1, … until the last page.
+
+    The last page is known from `page.totalPages`, else from a missing `_links.next`, else from a
+    page shorter than `page.size` (or the requested size). A missing `_embedded` is an empty page.
+    """
+    items: list[Json] = []
+    for number in range(MAX_PAGES):
+        body = await fetch(number)
+        body = body if isinstance(body, dict) else {}
+        embedded = body.get("_embedded")
+        chunk = _items(embedded.get(key)) if isinstance(embedded, dict) else []
+        items.extend(chunk)
+        if not chunk:
+            return items
+        page = body.get("page")
+        page = page if isinstance(page, dict) else {}
+        total_pages = page.get("totalPages")
+        links = body.get("_links")
+        if isinstance(total_pages, int):
+            if number + 1 >= total_pages:
+                return items
+        elif isinstance(links, dict) and links:
+            if "next" not in links:
+                return items
+        else:
+            size = page.get("size")
+            if len(chunk) < (size if isinstance(size, int) and size > 0 else requested_size):
+                return items
+    raise _too_many(key)
+
+
+async def spring_items(fetch: FetchPage, what: str, requested_size: int) -> list[Json]:
+    """All `content` items of a Spring page sequence, pages 0, 1, … until `last` (or equivalent)."""
+    items: list[Json] = []
+    for number in range(MAX_PAGES):
+        body = await fetch(number)
+        body = body if isinstance(body, dict) else {}
+        chunk = _items(body.get("content"))
+        items.extend(chunk)
+        if not chunk:
+            return items
+        last = body.get("last")
+        total_pages = body.get("totalPages")
+        if isinstance(last, bool):
+            if last:
+                return items
+        elif isinstance(total_pages, int):
+            if number + 1 >= total_pages:
+                return items
+        else:
+            size = body.get("size")
+            if len(chunk) < (size if isinstance(size, int) and size > 0 else requested_size):
+                return items
+    raise _too_many(what)

@@ -1,0 +1,1 @@
+"""Bentley iTwin IoT: `client` speaks HTTP; the provider maps and decides."""
