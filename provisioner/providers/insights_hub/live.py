@@ -1,0 +1,190 @@
+"""Reading an Insights Hub tenant into managed `LiveResource`s and unmanaged objects.
+
+Reads use list calls at the largest page sizes (types, assets, agents, all data point and event
+mappings of the tenant) plus one data source configuration read per managed agent, which has
+no list endpoint. Ownership comes from the description marker (`provisioner.providers.marker`);
+pinned ids adopt unmarked objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.providers.insights_hub import kinds
+from provisioner.providers.insights_hub import normalize as norm
+from provisioner.providers.marker import split_description
+
+JSONDict = dict[str, Any]
+
+
+def live_hash(obj: Any) -> str:
+    """A precondition for objects without an etag: hash of the canonical live representation."""
+    return "sha256:" + hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def etag_of(obj: Mapping[str, Any]) -> str:
+    """The object's etag (AM integer `etag` or AgM/MC string `eTag`) as a string."""
+    value = obj.get("etag", obj.get("eTag"))
+    return str(value) if value is not None else live_hash(obj)
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """The raw lists one read returned, indexed the way the provider needs them."""
+
+    aspect_types: list[JSONDict] = field(default_factory=list)
+    asset_types: list[JSONDict] = field(default_factory=list)
+    assets: list[JSONDict] = field(default_factory=list)
+    agents: list[JSONDict] = field(default_factory=list)
+    mappings: list[JSONDict] = field(default_factory=list)
+    event_mappings: list[JSONDict] = field(default_factory=list)
+    dscs: dict[str, JSONDict] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class Interpretation:
+    """Which live object is which address, plus the root asset id."""
+
+    root_id: str | None = None
+    asset_address: dict[str, str] = field(default_factory=dict)
+    agent_address: dict[str, str] = field(default_factory=dict)
+
+
+def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
+    _, owner, key = split_description(obj.get("description"))
+    return key if owner == stack else None
+
+
+def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[LiveState, Interpretation]:
+    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack."""
+    state = LiveState()
+    info = Interpretation()
+    wanted = {r.address: r for r in desired}
+    pinned = {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}
+
+    # Assets (and agents' core.mclib assets) first: other kinds refer to them.
+    agents_by_id = {a["id"]: a for a in snap.agents}
+    assets_by_id = {a["assetId"]: a for a in snap.assets}
+    for asset in snap.assets:
+        asset_id = asset["assetId"]
+        is_root = str(asset.get("typeId", "")).lower() == "core.basicenterprise"
+        if is_root and asset.get("parentId") in ("", None):
+            info.root_id = asset_id
+            continue
+        key = _key_of(asset, stack)
+        address = f"insights_hub.{key}" if key else pinned.get(asset_id.lower())
+        if address is None:
+            continue
+        if address.startswith("insights_hub.agents."):
+            info.agent_address[asset_id] = address
+        else:
+            info.asset_address[asset_id] = address
+
+    def asset_ref(asset_id: str | None) -> str:
+        if not asset_id or asset_id == info.root_id:
+            return "root"
+        return info.asset_address.get(asset_id) or info.agent_address.get(asset_id) or f"id:{asset_id}"
+
+    for asset_id, address in info.asset_address.items():
+        asset = assets_by_id[asset_id]
+        attrs = norm.asset_attrs(asset, asset_ref(asset.get("parentId")))
+        state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset),
+                                              _managed(attrs["parent"]),
+                                              adopt=_key_of(asset, stack) is None)
+
+    for asset_id, address in info.agent_address.items():
+        asset = assets_by_id[asset_id]
+        agent = agents_by_id.get(asset_id)
+        if agent is None:  # an agent asset whose agent was never created: the agent is absent
+            continue
+        attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")))
+        precondition = f"{etag_of(agent)}/{etag_of(asset)}"
+        state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
+                                              _managed(attrs["parent"]),
+                                              adopt=_key_of(asset, stack) is None)
+        dsc = snap.dscs.get(asset_id)
+        if dsc and dsc.get("configurationId"):
+            dsc_address = f"{address}.data_sources"
+            state.managed[dsc_address] = LiveResource(dsc_address, kinds.DATA_SOURCES, norm.dsc_attrs(dsc),
+                                                      asset_id, etag_of(dsc), (address,))
+
+    for agent in snap.agents:
+        if agent["id"] not in info.agent_address:
+            state.unmanaged.append(UnmanagedObject(kinds.AGENT, agent["id"], str(agent.get("name"))))
+
+    for mapping in snap.mappings:
+        agent_address = info.agent_address.get(mapping.get("agentId", ""))
+        if agent_address is None:
+            continue
+        attrs = norm.mapping_attrs(mapping, asset_ref(mapping.get("entityId")))
+        address = mapping_address(agent_address, attrs)
+        deps = _managed(f"{agent_address}.data_sources", attrs["asset"])
+        state.managed[address] = LiveResource(address, kinds.MAPPING, attrs, mapping["id"],
+                                              live_hash(mapping), deps)
+
+    for emap in snap.event_mappings:
+        agent_address = info.agent_address.get(emap.get("agentId", ""))
+        if agent_address is None:
+            continue
+        attrs = norm.event_mapping_attrs(emap, asset_ref(emap.get("assetId")))
+        address = event_mapping_address(agent_address, attrs)
+        deps = _managed(agent_address, attrs["asset"])
+        state.managed[address] = LiveResource(address, kinds.EVENT_MAPPING, attrs, emap["id"], etag_of(emap),
+                                              deps)
+
+    # Types: a first pass names every managed type id, so asset types can depend on them.
+    typed: list[tuple[str, JSONDict, str, bool]] = []
+    type_address: dict[str, str] = {}
+    for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
+                                  (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
+        for obj in objects:
+            key = _key_of(obj, stack)
+            declared = f"insights_hub.{prefix}.{obj.get('name')}"
+            address = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            if address is None:
+                state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
+                continue
+            typed.append((kind, obj, address, key is None))  # a declared type id pins it: adopt
+            type_address[obj["id"]] = address
+    for kind, obj, address, adopt in typed:
+        type_deps: tuple[str, ...] = ()
+        if kind == kinds.ASPECT_TYPE:
+            attrs = norm.aspect_type_attrs(obj)
+        else:
+            attrs = norm.asset_type_attrs(obj)
+            refs = [attrs["parent"], *attrs["aspects"].values()]
+            type_deps = tuple(type_address[t] for t in refs if t in type_address)
+        state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
+                                              adopt=adopt)
+
+    for asset in snap.assets:
+        if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \
+                and asset["assetId"] != info.root_id:
+            state.unmanaged.append(UnmanagedObject(kinds.ASSET, asset["assetId"], str(asset.get("name"))))
+    return state, info
+
+
+def _managed(*refs: str) -> tuple[str, ...]:
+    """The refs that are addresses (not `root` or `id:<assetId>`): live dependencies."""
+    return tuple(r for r in refs if r.startswith("insights_hub."))
+
+
+def _ref_key(ref: str) -> str:
+    return ref.rsplit(".", 1)[-1] if ref.startswith("insights_hub.assets.") else ref
+
+
+def mapping_address(agent_address: str, attrs: Mapping[str, Any]) -> str:
+    """`<agent>.mappings.<data point>.<asset key>.<aspect>.<variable>`."""
+    return (f"{agent_address}.mappings.{attrs['data_point']}.{_ref_key(attrs['asset'])}."
+            f"{attrs['aspect']}.{attrs['variable']}")
+
+
+def event_mapping_address(agent_address: str, attrs: Mapping[str, Any]) -> str:
+    """`<agent>.event_mappings.<asset key>.<event type>.<field>=<value>`."""
+    return (f"{agent_address}.event_mappings.{_ref_key(attrs['asset'])}.{attrs['event_type']}."
+            f"{attrs['field']}={attrs['value']}")

@@ -1,0 +1,344 @@
+"""Insights Hub changes -> API calls, idempotent under ambiguous failures.
+
+Every create first tries the write; when its outcome is unknown (`AmbiguousWriteError`), or the
+service says the object already exists, the object is looked up by its identity (type id,
+ownership marker, agent id == asset id, mapping tuple) and adopted instead of created twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, TypeVar
+
+from provisioner.errors import ProvisionError
+from provisioner.model import Action, ApplyContext, Change
+from provisioner.providers.http.errors import (
+    AmbiguousWriteError,
+    ConflictError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+from provisioner.providers.insights_hub import bodies, kinds
+from provisioner.providers.insights_hub.normalize import dsc_attrs
+from provisioner.providers.marker import split_description
+
+JSONDict = dict[str, Any]
+T = TypeVar("T")
+
+
+class HubClient(Protocol):
+    """The subset of `InsightsHubClient` the provider uses."""
+
+    async def get_root_asset(self) -> JSONDict: ...
+    async def put_aspect_type(self, type_id: str, body: JSONDict, *, if_match: int | str | None = None,
+                              if_none_match_star: bool = False) -> JSONDict: ...
+    async def get_aspect_type(self, type_id: str) -> JSONDict: ...
+    async def delete_aspect_type(self, type_id: str, etag: int | str) -> None: ...
+    async def patch_aspect_type_variables(self, type_id: str, body: JSONDict, etag: int | str) -> None: ...
+    async def put_asset_type(self, type_id: str, body: JSONDict, *, if_match: int | str | None = None,
+                             if_none_match_star: bool = False) -> JSONDict: ...
+    async def get_asset_type(self, type_id: str) -> JSONDict: ...
+    async def delete_asset_type(self, type_id: str, etag: int | str) -> None: ...
+    async def list_assets(self, filter: JSONDict | None = None) -> list[JSONDict]: ...
+    async def get_asset(self, asset_id: str) -> JSONDict: ...
+    async def create_asset(self, body: JSONDict) -> JSONDict: ...
+    async def put_asset(self, asset_id: str, body: JSONDict, etag: int | str) -> JSONDict: ...
+    async def move_asset(self, asset_id: str, new_parent_id: str, etag: int | str) -> JSONDict: ...
+    async def delete_asset(self, asset_id: str, etag: int | str) -> None: ...
+    async def get_agent(self, agent_id: str) -> JSONDict: ...
+    async def create_agent(self, body: JSONDict) -> JSONDict: ...
+    async def put_agent(self, agent_id: str, body: JSONDict, etag: str) -> JSONDict: ...
+    async def delete_agent(self, agent_id: str, etag: str) -> None: ...
+    async def get_boarding_status(self, agent_id: str) -> JSONDict: ...
+    async def offboard(self, agent_id: str) -> JSONDict: ...
+    async def get_dsc(self, agent_id: str) -> JSONDict: ...
+    async def put_dsc(self, agent_id: str, body: JSONDict, etag: str) -> JSONDict: ...
+    async def list_mappings(self, filter: JSONDict | None = None) -> list[JSONDict]: ...
+    async def create_mapping(self, body: JSONDict) -> JSONDict: ...
+    async def delete_mapping(self, mapping_id: str) -> None: ...
+    async def list_event_mappings(self, filter: JSONDict | None = None) -> list[JSONDict]: ...
+    async def create_event_mapping(self, body: JSONDict) -> JSONDict: ...
+    async def patch_event_mapping(self, mapping_id: str, body: JSONDict, etag: str) -> JSONDict: ...
+    async def delete_event_mapping(self, mapping_id: str, etag: str) -> None: ...
+
+
+class Operations:
+    """Performs one change at a time for one tenant and stack."""
+
+    def __init__(self, client: HubClient, *, tenant: str, stack: str) -> None:
+        self.client = client
+        self.tenant = tenant
+        self.stack = stack
+        self._root_id: str | None = None
+
+    # -- helpers -------------------------------------------------------------------------------
+    async def root_id(self) -> str:
+        """The tenant's root asset id (read once)."""
+        if self._root_id is None:
+            self._root_id = str((await self.client.get_root_asset())["assetId"])
+        return self._root_id
+
+    def set_root_id(self, root_id: str | None) -> None:
+        """Remember the root id learned from a list read."""
+        if root_id:
+            self._root_id = root_id
+
+    async def asset_id(self, ref: str, ctx: ApplyContext) -> str:
+        """Resolve `root`, an address or `id:<assetId>` to an asset id."""
+        if ref == "root":
+            return await self.root_id()
+        if ref.startswith("id:"):
+            return ref[3:]
+        try:
+            return ctx.ids[ref]
+        except KeyError:
+            raise ProvisionError(f"{ref}: no server id known (was it created?)") from None
+
+    def type_id(self, address: str) -> tuple[str, str]:
+        """(name, id) of an aspect or asset type address."""
+        name = address.rsplit(".", 1)[-1]
+        return name, f"{self.tenant}.{name}"
+
+    @staticmethod
+    def key(address: str) -> str:
+        """The marker key of an address: the address without the platform."""
+        return address.split(".", 1)[1]
+
+    @staticmethod
+    async def _adopting(write: Callable[[], Awaitable[T]], lookup: Callable[[], Awaitable[T | None]]) -> T:
+        """Run a create; if its outcome is unknown or it collides, adopt what the lookup finds."""
+        try:
+            return await write()
+        except (AmbiguousWriteError, ConflictError, PreconditionFailedError):
+            found = await lookup()
+            if found is None:
+                raise
+            return found
+
+    async def _find_marked_asset(self, address: str, name: str) -> JSONDict | None:
+        for asset in await self.client.list_assets(filter={"name": name}):
+            _, stack, key = split_description(asset.get("description"))
+            if stack == self.stack and key == self.key(address):
+                return asset
+        return None
+
+    # -- dispatch ------------------------------------------------------------------------------
+    async def apply(self, change: Change, ctx: ApplyContext) -> str | None:
+        """Perform one CREATE, UPDATE or DELETE; return the server id of a created object."""
+        handler = {
+            kinds.ASPECT_TYPE: self._type,
+            kinds.ASSET_TYPE: self._type,
+            kinds.ASSET: self._asset,
+            kinds.AGENT: self._agent,
+            kinds.DATA_SOURCES: self._dsc,
+            kinds.MAPPING: self._mapping,
+            kinds.EVENT_MAPPING: self._event_mapping,
+        }[change.kind]
+        return await handler(change, ctx)
+
+    # -- aspect and asset types ----------------------------------------------------------------
+    async def _type(self, change: Change, ctx: ApplyContext) -> str | None:
+        name, type_id = self.type_id(change.address)
+        aspect = change.kind == kinds.ASPECT_TYPE
+        put = self.client.put_aspect_type if aspect else self.client.put_asset_type
+        get = self.client.get_aspect_type if aspect else self.client.get_asset_type
+        build = bodies.aspect_type_body if aspect else bodies.asset_type_body
+        if change.action is Action.DELETE:
+            delete = self.client.delete_aspect_type if aspect else self.client.delete_asset_type
+            await self._delete_with_etag(lambda: get(type_id), lambda etag: delete(type_id, etag),
+                                         change.precondition)
+            return None
+        assert change.after is not None
+        body = build(name, change.after, self.stack, self.key(change.address))
+        if change.action is Action.CREATE:
+            async def lookup() -> JSONDict | None:
+                try:
+                    live = await get(type_id)
+                except NotFoundError:
+                    return None
+                _, stack, key = split_description(live.get("description"))
+                return live if (stack, key) == (self.stack, self.key(change.address)) else None
+            created = await self._adopting(lambda: put(type_id, body, if_none_match_star=True), lookup)
+            return str(created.get("id", type_id))
+        etag: int | str = change.precondition or "0"
+        if aspect and change.before is not None:
+            removed = set(change.before.get("variables", {})) - set(change.after.get("variables", {}))
+            if removed:  # removing variables is only possible through PATCH …/variables
+                await self.client.patch_aspect_type_variables(type_id, dict.fromkeys(removed), etag)
+                etag = (await get(type_id))["etag"]
+        await put(type_id, body, if_match=etag)
+        return None
+
+    async def _delete_with_etag(self, get: Callable[[], Awaitable[JSONDict]],
+                                delete: Callable[[str | int], Awaitable[None]], etag: str | None) -> None:
+        """Delete with the planned etag; a 404 means it is already gone (an earlier attempt won)."""
+        try:
+            if etag is None or etag.startswith("sha256:"):
+                etag = str((await get())["etag"])
+            await delete(etag)
+        except NotFoundError:
+            return
+        except AmbiguousWriteError:
+            try:
+                await get()
+            except NotFoundError:
+                return
+            raise
+
+    # -- assets --------------------------------------------------------------------------------
+    async def _asset(self, change: Change, ctx: ApplyContext) -> str | None:
+        key = self.key(change.address)
+        if change.action is Action.DELETE:
+            asset_id = change.server_id or ctx.ids[change.address]
+            await self._delete_with_etag(lambda: self.client.get_asset(asset_id),
+                                         lambda etag: self.client.delete_asset(asset_id, etag),
+                                         change.precondition)
+            return None
+        after = change.after
+        assert after is not None
+        parent_id = await self.asset_id(after["parent"], ctx)
+        if change.action is Action.CREATE:
+            body = bodies.asset_create_body(after, parent_id, self.stack, key)
+            created = await self._adopting(lambda: self.client.create_asset(body),
+                                           lambda: self._find_marked_asset(change.address, after["name"]))
+            return str(created["assetId"])
+        asset_id = change.server_id or ctx.ids[change.address]
+        etag: int | str = change.precondition or "0"
+        if change.before is not None and change.before.get("parent") != after["parent"]:
+            moved = await self.client.move_asset(asset_id, parent_id, etag)
+            etag = moved.get("etag", etag)
+        await self.client.put_asset(asset_id, bodies.asset_update_body(after, self.stack, key), etag)
+        return None
+
+    # -- agents --------------------------------------------------------------------------------
+    async def _agent(self, change: Change, ctx: ApplyContext) -> str | None:
+        key = self.key(change.address)
+        if change.action is Action.DELETE:
+            agent_id = change.server_id or ctx.ids[change.address]
+            await self._delete_agent(agent_id)
+            return None
+        after = change.after
+        assert after is not None
+        parent_id = await self.asset_id(after["parent"], ctx)
+        if change.action is Action.CREATE:
+            asset_body = bodies.agent_asset_body(after, parent_id, self.stack, key)
+            # an interrupted earlier run may have left the agent's asset behind: adopt it
+            asset = await self._find_marked_asset(change.address, after["name"])
+            if asset is None:
+                asset = await self._adopting(lambda: self.client.create_asset(asset_body),
+                                             lambda: self._find_marked_asset(change.address, after["name"]))
+            asset_id = str(asset["assetId"])
+            agent_body = bodies.agent_body(after, asset_id)
+
+            async def lookup() -> JSONDict | None:
+                try:
+                    return await self.client.get_agent(asset_id)
+                except NotFoundError:
+                    return None
+            await self._adopting(lambda: self.client.create_agent(agent_body), lookup)
+            return asset_id
+        agent_id = change.server_id or ctx.ids[change.address]
+        before = change.before or {}
+        agent = await self.client.get_agent(agent_id)
+        if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
+            await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
+        if before.get("name") != after["name"] or before.get("parent") != after["parent"]:
+            asset = await self.client.get_asset(agent_id)
+            etag = asset["etag"]
+            if before.get("parent") != after["parent"]:
+                etag = (await self.client.move_asset(agent_id, parent_id, etag)).get("etag", etag)
+            update = {"name": after["name"], "description": asset.get("description")}
+            await self.client.put_asset(agent_id, update, etag)
+        return None
+
+    async def _delete_agent(self, agent_id: str) -> None:
+        """Offboard if needed, delete the agent, then its core.mclib asset (the vendor's order)."""
+        try:
+            status = await self.client.get_boarding_status(agent_id)
+            if status.get("status") in ("ONBOARDED", "ONBOARDING"):
+                await self.client.offboard(agent_id)
+            agent = await self.client.get_agent(agent_id)
+            await self._delete_with_etag(lambda: self.client.get_agent(agent_id),
+                                         lambda etag: self.client.delete_agent(agent_id, str(etag)),
+                                         str(agent.get("eTag", "0")))
+        except NotFoundError:
+            pass
+        await self._delete_with_etag(lambda: self.client.get_asset(agent_id),
+                                     lambda etag: self.client.delete_asset(agent_id, etag), None)
+
+    # -- data source configuration -------------------------------------------------------------
+    async def _dsc(self, change: Change, ctx: ApplyContext) -> str | None:
+        agent_address = change.address.rsplit(".", 1)[0]
+        agent_id = change.server_id or ctx.ids[agent_address]
+        if change.action is Action.DELETE:
+            body: JSONDict = {"configurationId": (change.before or {}).get("configuration_id") or "none",
+                              "dataSources": []}
+        else:
+            assert change.after is not None
+            body = bodies.dsc_body(change.after)
+        etag = change.precondition if change.action is not Action.CREATE and change.precondition else "0"
+        try:
+            await self.client.put_dsc(agent_id, body, etag)
+        except (PreconditionFailedError, AmbiguousWriteError):
+            current = await self.client.get_dsc(agent_id)
+            if _same_dsc(current, body):
+                return agent_id  # an earlier attempt already wrote it
+            if change.action is not Action.CREATE:
+                raise
+            await self.client.put_dsc(agent_id, body, str(current.get("eTag", "0")))
+        return agent_id
+
+    # -- data point mappings -------------------------------------------------------------------
+    async def _mapping(self, change: Change, ctx: ApplyContext) -> str | None:
+        if change.action is Action.DELETE:
+            with contextlib.suppress(NotFoundError):
+                await self.client.delete_mapping(change.server_id or ctx.ids[change.address])
+            return None
+        after = change.after
+        assert after is not None
+        agent_address = change.address.split(".mappings.", 1)[0]
+        agent_id = ctx.ids[agent_address]
+        entity_id = await self.asset_id(after["asset"], ctx)
+        body = bodies.mapping_body(after, agent_id, entity_id)
+
+        async def lookup() -> JSONDict | None:
+            for m in await self.client.list_mappings(filter={"agentId": agent_id, "entityId": entity_id}):
+                if (m.get("dataPointId"), m.get("propertySetName"), m.get("propertyName")) == (
+                        body["dataPointId"], body["propertySetName"], body["propertyName"]):
+                    return m
+            return None
+        created = await self._adopting(lambda: self.client.create_mapping(body), lookup)
+        return str(created["id"])
+
+    # -- event mappings ------------------------------------------------------------------------
+    async def _event_mapping(self, change: Change, ctx: ApplyContext) -> str | None:
+        if change.action is Action.DELETE:
+            mapping_id = change.server_id or ctx.ids[change.address]
+            with contextlib.suppress(NotFoundError):
+                await self.client.delete_event_mapping(mapping_id, change.precondition or "0")
+            return None
+        after = change.after
+        assert after is not None
+        if change.action is Action.UPDATE:
+            mapping_id = change.server_id or ctx.ids[change.address]
+            await self.client.patch_event_mapping(mapping_id, bodies.event_mapping_body(after, None, None),
+                                                  change.precondition or "0")
+            return None
+        agent_address = change.address.split(".event_mappings.", 1)[0]
+        agent_id = ctx.ids[agent_address]
+        asset_id = await self.asset_id(after["asset"], ctx)
+        body = bodies.event_mapping_body(after, agent_id, asset_id)
+
+        async def lookup() -> JSONDict | None:
+            for m in await self.client.list_event_mappings(filter={"agentId": agent_id}):
+                if all(m.get(k) == v for k, v in body.items()):
+                    return m
+            return None
+        created = await self._adopting(lambda: self.client.create_event_mapping(body), lookup)
+        return str(created["id"])
+
+
+def _same_dsc(current: Mapping[str, Any], body: Mapping[str, Any]) -> bool:
+    """True when the live configuration already has the body's content."""
+    return dsc_attrs(current) == dsc_attrs(body)

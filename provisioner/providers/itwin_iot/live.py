@@ -1,0 +1,70 @@
+"""Reading an iTwin IoT project into managed `LiveResource`s and unmanaged entities.
+
+Three list reads (nodes, devices, sensors, paged at the largest page size) cover any number of
+entities. An entity is this stack's when its `SERIAL_NO` is a refId this tool wrote for the
+stack (`iac:<stack>/<connection>[/<device>[/<sensor>]]`); a pinned connection id adopts an
+unmarked node.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.providers.itwin_iot import kinds
+from provisioner.providers.itwin_iot import normalize as norm
+from provisioner.providers.marker import parse_ref_id
+
+JSONDict = dict[str, Any]
+
+_KIND_BY_DEPTH = {1: kinds.CONNECTION, 2: kinds.DEVICE, 3: kinds.SENSOR}
+_ATTRS = {
+    kinds.CONNECTION: norm.connection_attrs,
+    kinds.DEVICE: norm.device_attrs,
+    kinds.SENSOR: norm.sensor_attrs,
+}
+
+
+def entity_hash(entity: Any) -> str:
+    """A precondition for an entity (iTwin has no etags): hash of its user-visible props."""
+    props = entity.get("props") or {}
+    kept = {k: v for k, v in props.items() if not k.startswith(("LAST_", "OBSERVATION", "ACCESSIBLE"))}
+    return "sha256:" + hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def address_of(keys: Sequence[str]) -> str:
+    """`itwin_iot.connections.<c>[.devices.<d>[.sensors.<s>]]` for a refId's keys."""
+    parts = ["itwin_iot.connections", keys[0]]
+    for segment, key in zip(("devices", "sensors"), keys[1:], strict=False):
+        parts += [segment, key]
+    return ".".join(parts)
+
+
+def interpret(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSONDict],
+              desired: Sequence[Resource], stack: str) -> LiveState:
+    """Turn the three lists into a LiveState for this stack."""
+    state = LiveState()
+    pinned = {r.pinned_id: r.address for r in desired if r.pinned_id and r.kind == kinds.CONNECTION}
+    for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
+        kind = _KIND_BY_DEPTH[depth]
+        for entity in entities:
+            parsed = parse_ref_id((entity.get("props") or {}).get("SERIAL_NO"))
+            address: str | None = None
+            adopt = False
+            if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
+                address = address_of(parsed[1])
+            elif depth == 1 and entity.get("id") in pinned:
+                address, adopt = pinned[entity["id"]], True
+            if address is None:
+                if depth == 1:
+                    name = str((entity.get("props") or {}).get("NAME", ""))
+                    state.unmanaged.append(UnmanagedObject(kind, str(entity.get("id")), name))
+                continue
+            parent = address.rsplit(".", 2)[0] if depth > 1 else None
+            deps = (parent,) if parent else ()
+            state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),
+                                                  entity_hash(entity), deps, adopt=adopt)
+    return state
