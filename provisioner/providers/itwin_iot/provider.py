@@ -1,0 +1,70 @@
+"""`ItwinIotProvider`: one iTwin project and stack behind the vendor-neutral `Provider` seam."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
+from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.providers.http.errors import NotFoundError
+from provisioner.providers.itwin_iot import kinds
+from provisioner.providers.itwin_iot.client import EntityKind, ItwinIotClient
+from provisioner.providers.itwin_iot.live import entity_hash, interpret
+from provisioner.providers.itwin_iot.operations import Operations
+
+_ENTITY: dict[str, EntityKind] = {kinds.CONNECTION: "node", kinds.DEVICE: "device", kinds.SENSOR: "sensor"}
+
+
+class ItwinIotProvider:
+    """Reads and changes one iTwin IoT project for one stack."""
+
+    platform = "itwin_iot"
+
+    def __init__(self, client: ItwinIotClient, *, project: str, stack: str,
+                 resources: Sequence[Resource]) -> None:
+        self.client = client
+        self.project = project
+        self.stack = stack
+        self._resources = list(resources)
+        self.ops = Operations(client, project=project, stack=stack)
+
+    @property
+    def kinds(self) -> Mapping[str, KindSpec]:
+        return kinds.KINDS
+
+    def desired(self) -> list[Resource]:
+        return list(self._resources)
+
+    async def read_live(self, desired: Sequence[Resource]) -> LiveState:
+        """Three paged list reads cover every node, device and sensor of the project."""
+        nodes, devices, sensors = await asyncio.gather(
+            self.client.list_nodes(self.project),
+            self.client.list_devices(self.project),
+            self.client.list_sensors(self.project),
+        )
+        state = interpret(nodes, devices, sensors, desired, self.stack)
+        wanted = {r.address: r for r in desired}
+        for address, live in list(state.managed.items()):
+            # a connection without a configured name keeps the service's default name
+            unnamed = address in wanted and wanted[address].attrs.get("name") is None
+            if live.kind == kinds.CONNECTION and unnamed:
+                state.managed[address] = replace(live, attrs={**live.attrs, "name": None})
+        state.api_calls = self.client.stats.total
+        return state
+
+    def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
+        return list(changes)
+
+    async def current_precondition(self, live: LiveResource) -> str | None:
+        try:
+            entity = await self.client.get_entity(_ENTITY[live.kind], live.server_id, project=self.project)
+        except NotFoundError:
+            return None
+        return entity_hash(entity)
+
+    async def apply(self, change: Change, ctx: ApplyContext) -> str | None:
+        return await self.ops.apply(change, ctx)
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
