@@ -223,9 +223,18 @@ IOT_KINDS = {
 }
 
 
+def providers_for(store: FakeStore, *, faults: Faults | None = None, delay: float = 0.0
+                  ) -> dict[str, FakeProvider]:
+    """A hub and an iot fake provider sharing `store` (and `faults`)."""
+    shared = faults or Faults()
+    return {
+        "hub": FakeProvider("hub", HUB_KINDS, store, faults=shared, delay=delay),
+        "iot": FakeProvider("iot", IOT_KINDS, store, faults=shared, delay=delay),
+    }
+
+
 def plan_for(store: FakeStore, desired: Sequence[Resource], **options: object) -> Plan:
     """Plan `desired` against `store` with a hub and an iot fake provider."""
-    hub = FakeProvider("hub", HUB_KINDS, store)
-    iot = FakeProvider("iot", IOT_KINDS, store)
-    live = {"hub": hub.live_state(), "iot": iot.live_state()}
-    return build_plan(desired, live, {"hub": hub, "iot": iot}, **options)  # type: ignore[arg-type]
+    providers = providers_for(store)
+    live = {name: p.live_state() for name, p in providers.items()}
+    return build_plan(desired, live, providers, **options)  # type: ignore[arg-type]

@@ -1,0 +1,140 @@
+"""Run an execution graph against the providers with a ready queue.
+
+A node starts as soon as all its predecessors are done (`TopologicalSorter.get_ready()/done()`),
+bounded by `parallelism` overall and `per_platform_limits` per platform. A failed node's
+dependents are skipped, transitively; independent branches go on. Transient errors (timeouts,
+connection errors, HTTP 408/429/5xx) are retried; creates are safe to retry because providers
+look an object up by identity before creating it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Mapping
+
+import httpx
+
+from provisioner.apply.events import ApplyEvent, EventKind, Listener
+from provisioner.apply.report import AppliedOp, Report
+from provisioner.errors import ApiError, ProvisionError
+from provisioner.model import Action, ApplyContext, Provider
+from provisioner.plan.builder import Plan
+from provisioner.plan.estimate import platform_of
+from provisioner.plan.graph import ExecutionGraph, Node
+
+TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for failures worth retrying: timeouts, lost connections, 408/429/5xx answers."""
+    if isinstance(exc, ApiError):
+        return exc.status in TRANSIENT_STATUS
+    return isinstance(exc, TimeoutError | ConnectionError | httpx.TransportError)
+
+
+def describe(exc: BaseException) -> str:
+    """A one-line message for a failed change."""
+    if isinstance(exc, ProvisionError):
+        return exc.message
+    return f"{type(exc).__name__}: {exc}"
+
+
+class _Run:
+    def __init__(self, graph: ExecutionGraph, providers: Mapping[str, Provider], ctx: ApplyContext,
+                 parallelism: int, limits: Mapping[str, int], emit: Listener,
+                 retries: int, retry_delay: float, transient: Callable[[BaseException], bool]) -> None:
+        self.graph, self.providers, self.ctx, self.emit = graph, providers, ctx, emit
+        self.retries, self.retry_delay, self.transient = retries, retry_delay, transient
+        self.overall = asyncio.Semaphore(max(1, parallelism))
+        platforms = {platform_of(n.address) for n in graph.changes}
+        self.per_platform = {p: asyncio.Semaphore(max(1, limits.get(p, parallelism))) for p in platforms}
+
+    def event(self, kind: EventKind, node: Node, **facts: object) -> None:
+        self.emit(ApplyEvent(kind, node, len(self.graph), **facts))  # type: ignore[arg-type]
+
+    async def run(self, node: Node) -> tuple[str | None, float]:
+        change = self.graph.changes[node]
+        platform = platform_of(node.address)
+        provider = self.providers[platform]
+        started = time.monotonic()
+        attempt = 1
+        while True:
+            async with self.overall, self.per_platform[platform]:
+                self.event(EventKind.STARTED, node, attempt=attempt)
+                try:
+                    server_id = await provider.apply(change, self.ctx)
+                    return server_id, time.monotonic() - started
+                except Exception as exc:
+                    if attempt > self.retries or not self.transient(exc):
+                        raise
+                    self.event(EventKind.RETRYING, node, attempt=attempt, error=describe(exc))
+            await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
+            attempt += 1
+
+
+async def execute(
+    plan_or_graph: Plan | ExecutionGraph,
+    providers: Mapping[str, Provider],
+    *,
+    parallelism: int = 8,
+    per_platform_limits: Mapping[str, int] | None = None,
+    ctx: ApplyContext,
+    on_event: Listener | None = None,
+    retries: int = 2,
+    retry_delay: float = 0.5,
+    transient: Callable[[BaseException], bool] = is_transient,
+) -> Report:
+    """Apply every node of the graph; never raises for a failed change (see the `Report`)."""
+    graph = plan_or_graph.graph() if isinstance(plan_or_graph, Plan) else plan_or_graph
+    missing = sorted({platform_of(n.address) for n in graph.changes} - providers.keys())
+    if missing:
+        raise ProvisionError(f"no provider for platform(s) {', '.join(missing)}")
+    for change in graph.changes.values():
+        if change.server_id is not None:
+            ctx.ids.setdefault(change.address, change.server_id)
+    run = _Run(graph, providers, ctx, parallelism, per_platform_limits or {},
+               on_event or (lambda _: None), retries, retry_delay, transient)
+    report = Report(planned=len(graph))
+    clock = time.monotonic()
+    sorter = graph.sorter()
+    blocked: dict[Node, str] = {}  # node -> the failed address it cannot run without
+    running: dict[asyncio.Task[tuple[str | None, float]], Node] = {}
+    try:
+        while sorter.is_active():
+            for node in sorter.get_ready():
+                causes = sorted(blocked[p] for p in graph.predecessors.get(node, ()) if p in blocked)
+                if causes:
+                    blocked[node] = causes[0]
+                    if node.address not in report.failed:
+                        report.skipped.setdefault(node.address, causes[0])
+                    run.event(EventKind.SKIPPED, node, cause=causes[0])
+                    sorter.done(node)
+                else:
+                    running[asyncio.create_task(run.run(node))] = node
+            if not running:
+                continue
+            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in sorted(finished, key=lambda t: running[t]):
+                node = running.pop(task)
+                exc = task.exception()
+                if exc is not None:
+                    blocked[node] = node.address
+                    report.failed[node.address] = describe(exc)
+                    report.skipped.pop(node.address, None)
+                    run.event(EventKind.FAILED, node, error=describe(exc))
+                else:
+                    server_id, seconds = task.result()
+                    if node.op is Action.DELETE:
+                        ctx.ids.pop(node.address, None)
+                    elif server_id is not None:
+                        ctx.ids[node.address] = server_id
+                    report.applied.append(AppliedOp(node.address, node.op, seconds, server_id))
+                    run.event(EventKind.FINISHED, node, seconds=seconds, server_id=server_id)
+                sorter.done(node)
+    finally:
+        for task in running:
+            task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
+    report.seconds = time.monotonic() - clock
+    return report

@@ -1,0 +1,84 @@
+"""The safety gate between plan and apply (octoDNS-style thresholds, protect, data loss).
+
+Per platform, when at least `min_existing` managed objects exist, updates (replaces included)
+above `update_share` of them, or deletes above `delete_share`, need `force`. A delete or replace
+of a `protect: true` resource is always refused. Changes that destroy time-series data need
+`allow_data_loss`. The gate only reports; the CLI decides what to do with the violations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from provisioner.model import Action
+from provisioner.plan.builder import Plan
+from provisioner.plan.estimate import platform_of
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    update_share: float = 0.3
+    delete_share: float = 0.3
+    min_existing: int = 10
+
+
+@dataclass(frozen=True)
+class Violation:
+    """A reason not to apply. `override` is the flag that lifts it (None: nothing does)."""
+
+    rule: str
+    message: str
+    addresses: tuple[str, ...]
+    override: str | None
+
+
+def _threshold(plan: Plan, platform: str, actions: tuple[Action, ...], share: float, what: str,
+               limits: Thresholds) -> Violation | None:
+    existing = plan.managed.get(platform, 0)
+    hits = tuple(c.address for c in plan.changes
+                 if c.action in actions and platform_of(c.address) == platform)
+    if existing < limits.min_existing or len(hits) / existing <= share:
+        return None
+    return Violation(
+        rule=f"too-many-{what}",
+        message=(f"{platform}: {len(hits)} of {existing} managed objects would be {what} "
+                 f"({len(hits) / existing:.0%} > {share:.0%}); use --force to apply anyway"),
+        addresses=hits,
+        override="--force",
+    )
+
+
+def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = False,
+                 thresholds: Thresholds | None = None) -> list[Violation]:
+    """The violations that still stand given `force` and `allow_data_loss`."""
+    limits = thresholds or Thresholds()
+    found: list[Violation] = []
+    if not force:
+        for platform in sorted({platform_of(c.address) for c in plan.changes}):
+            for actions, share, what in (
+                ((Action.UPDATE, Action.REPLACE), limits.update_share, "updated"),
+                ((Action.DELETE,), limits.delete_share, "deleted"),
+            ):
+                violation = _threshold(plan, platform, actions, share, what, limits)
+                if violation is not None:
+                    found.append(violation)
+    protected = tuple(sorted(c.address for c in plan.changes
+                             if c.address in plan.protected and c.action in (Action.DELETE, Action.REPLACE)))
+    if protected:
+        found.append(Violation(
+            rule="protected",
+            message=f"refusing to delete or replace protected resources: {', '.join(protected)} "
+                    "(remove `protect: true` first)",
+            addresses=protected,
+            override=None,
+        ))
+    destructive = tuple(c.address for c in plan.changes if c.data_destructive)
+    if destructive and not allow_data_loss:
+        found.append(Violation(
+            rule="data-loss",
+            message=f"{len(destructive)} change(s) destroy time-series data: {', '.join(destructive)}; "
+                    "use --allow-data-loss to apply them",
+            addresses=destructive,
+            override="--allow-data-loss",
+        ))
+    return found

@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import time
+
+from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
+
+from provisioner.apply import ApplyEvent, EventKind, execute
+from provisioner.apply.report import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL
+from provisioner.model import Action, ApplyContext
+
+
+def tree(width: int = 3) -> list:  # type: ignore[type-arg]
+    """hub.assets.root <- hub.assets.s{i} <- hub.mappings.m{i}; plus independent iot devices."""
+    desired = [res("hub.assets.root", "assets")]
+    for i in range(width):
+        desired.append(res(f"hub.assets.s{i}", "assets", ["hub.assets.root"]))
+        desired.append(res(f"hub.mappings.m{i}", "mappings", [f"hub.assets.s{i}"]))
+        desired.append(res(f"iot.devices.d{i}", "devices"))
+    return desired
+
+
+async def test_applies_everything_in_dependency_order_and_records_ids() -> None:
+    store = FakeStore()
+    plan = plan_for(store, tree())
+    ctx = ApplyContext()
+    events: list[ApplyEvent] = []
+    report = await execute(plan, providers_for(store, delay=0.001), parallelism=4, ctx=ctx,
+                           on_event=events.append)
+    assert report.exit_code() == EXIT_OK and report.ok
+    assert len(report.applied) == len(plan.changes) == report.planned == 10
+    assert set(store.objects) == {c.address for c in plan.changes}
+    assert ctx.ids == {a: o.server_id for a, o in store.objects.items()}
+    ends = {(a, op): t for kind, op, a, t in store.events if kind == "end"}
+    starts = {(a, op): t for kind, op, a, t in store.events if kind == "start"}
+    for i in range(3):
+        assert starts[(f"hub.assets.s{i}", "create")] >= ends[("hub.assets.root", "create")]
+        assert starts[(f"hub.mappings.m{i}", "create")] >= ends[(f"hub.assets.s{i}", "create")]
+    assert [e.kind for e in events].count(EventKind.FINISHED) == 10
+    assert plan_for(store, tree()).changes == ()
+
+
+async def test_concurrency_bounds_are_respected() -> None:
+    store = FakeStore()
+    desired = [res(f"hub.assets.a{i}", "assets") for i in range(12)] + [
+        res(f"iot.devices.d{i}", "devices") for i in range(12)
+    ]
+    plan = plan_for(store, desired)
+    report = await execute(plan, providers_for(store, delay=0.01), parallelism=5,
+                           per_platform_limits={"hub": 2}, ctx=ApplyContext())
+    assert report.ok
+    assert store.max_in_flight == 5
+    assert store.max_in_flight_by_platform["hub"] == 2
+    assert store.max_in_flight_by_platform["iot"] <= 5
+
+
+async def test_parallelism_speeds_up_independent_changes() -> None:
+    async def timed(parallelism: int) -> float:
+        store = FakeStore()
+        plan = plan_for(store, [res(f"hub.assets.a{i}", "assets") for i in range(10)])
+        began = time.monotonic()
+        await execute(plan, providers_for(store, delay=0.02), parallelism=parallelism, ctx=ApplyContext())
+        return time.monotonic() - began
+
+    serial, parallel = await timed(1), await timed(10)
+    assert serial >= 0.2
+    assert parallel < serial / 3
+
+
+async def test_dependents_of_a_failure_are_skipped_and_other_branches_applied() -> None:
+    store = FakeStore()
+    plan = plan_for(store, tree())
+    faults = Faults(permanent={"hub.assets.s1"})
+    events: list[ApplyEvent] = []
+    report = await execute(plan, providers_for(store, faults=faults), parallelism=3, ctx=ApplyContext(),
+                           on_event=events.append)
+    assert report.failed == {"hub.assets.s1": "hub.assets.s1: rejected by the fake service"}
+    assert report.skipped == {"hub.mappings.m1": "hub.assets.s1"}
+    applied = {op.address for op in report.applied}
+    assert applied == {c.address for c in plan.changes} - {"hub.assets.s1", "hub.mappings.m1"}
+    assert "hub.mappings.m1" not in store.objects
+    assert report.exit_code() == EXIT_PARTIAL
+    skipped = [e for e in events if e.kind is EventKind.SKIPPED]
+    assert [(e.node.address, e.cause) for e in skipped] == [("hub.mappings.m1", "hub.assets.s1")]
+
+
+async def test_all_first_writes_failing_is_an_error_exit() -> None:
+    store = FakeStore()
+    desired = [res("hub.assets.a", "assets"), res("hub.mappings.m", "mappings", ["hub.assets.a"])]
+    plan = plan_for(store, desired)
+    report = await execute(plan, providers_for(store, faults=Faults(permanent={"hub.assets.a"})),
+                           ctx=ApplyContext())
+    assert report.applied == []
+    assert report.exit_code() == EXIT_ERROR
+
+
+async def test_transient_and_ambiguous_failures_are_retried_without_duplicates() -> None:
+    store = FakeStore()
+    plan = plan_for(store, [res("hub.assets.a", "assets"), res("hub.assets.b", "assets")])
+    faults = Faults(transient={"hub.assets.a": 2}, ambiguous={"hub.assets.b"})
+    events: list[ApplyEvent] = []
+    report = await execute(plan, providers_for(store, faults=faults), ctx=ApplyContext(), retry_delay=0,
+                           on_event=events.append)
+    assert report.ok
+    assert sorted(store.writes) == [("create", "hub.assets.a"), ("create", "hub.assets.b")]
+    retried = sorted(e.node.address for e in events if e.kind is EventKind.RETRYING)
+    assert retried == ["hub.assets.a", "hub.assets.a", "hub.assets.b"]
+    exhausted = FakeStore()
+    plan = plan_for(exhausted, [res("hub.assets.a", "assets")])
+    faults = Faults(transient={"hub.assets.a": 5})
+    report = await execute(plan, providers_for(exhausted, faults=faults), ctx=ApplyContext(), retries=2,
+                           retry_delay=0)
+    assert report.failed == {"hub.assets.a": "hub.assets.a: service unavailable"}
+
+
+async def test_replace_runs_delete_then_create_and_dependents_follow() -> None:
+    store = FakeStore()
+    store.put("hub.asset_types.T", "asset_types", {"parent": "a"})
+    store.put("hub.assets.x", "assets", {}, ["hub.asset_types.T"])
+    store.put("hub.assets.old", "assets", {})
+    desired = [res("hub.asset_types.T", "asset_types", parent="b"),
+               res("hub.assets.x", "assets", ["hub.asset_types.T"])]
+    plan = plan_for(store, desired)
+    old_id = store.objects["hub.asset_types.T"].server_id
+    ctx = ApplyContext()
+    report = await execute(plan, providers_for(store), ctx=ctx, parallelism=4)
+    assert report.ok, report.failed
+    at = store.writes.index
+    assert at(("delete", "hub.assets.x")) < at(("delete", "hub.asset_types.T"))
+    assert at(("delete", "hub.asset_types.T")) < at(("create", "hub.asset_types.T"))
+    assert at(("create", "hub.asset_types.T")) < at(("create", "hub.assets.x"))
+    assert ctx.ids["hub.asset_types.T"] != old_id
+    assert "hub.assets.old" not in ctx.ids
+    assert plan_for(store, desired).changes == ()
+    ops = {(op.address, op.op) for op in report.applied}
+    assert ("hub.asset_types.T", Action.DELETE) in ops and ("hub.asset_types.T", Action.CREATE) in ops
