@@ -20,10 +20,10 @@ KINDS: dict[str, KindSpec] = {
         # category, a variable's dataType, qualityCode and searchable are immutable (AMS).
         KindSpec(ASPECT_TYPE, PLATFORM, rank=10, replace_fields=frozenset({"category"}),
                  replace_paths=("variables.*.type", "variables.*.quality_code", "variables.*.searchable"),
-                 data_bearing=True, endpoint_class="am.aspecttypes.put"),
+                 data_bearing=True, endpoint_class="am.aspecttype.put"),
         # an asset type's parent and its variables' dataType cannot change in place.
         KindSpec(ASSET_TYPE, PLATFORM, rank=20, replace_fields=frozenset({"parent"}),
-                 replace_paths=("variables.*.type",), endpoint_class="am.assettypes.put"),
+                 replace_paths=("variables.*.type",), endpoint_class="am.assettype.put"),
         # typeId, timezone and twinType are set at creation only; a parent change is a move.
         KindSpec(ASSET, PLATFORM, rank=30, replace_fields=frozenset({"type", "timezone", "twin_type"}),
                  data_bearing=True, endpoint_class="am.assets.post"),

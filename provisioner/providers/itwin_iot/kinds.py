@@ -15,10 +15,11 @@ SENSOR = "itwin_iot.sensor"
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
     for spec in (
-        KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True, endpoint_class="itwin.integrate"),
+        KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True,
+                 endpoint_class="iot.integrations.integrate"),
         KindSpec(DEVICE, PLATFORM, rank=20, replace_fields=frozenset({"template"}), data_bearing=True,
-                 endpoint_class="itwin.integrate"),
+                 endpoint_class="iot.integrations.integrate"),
         KindSpec(SENSOR, PLATFORM, rank=30, replace_fields=frozenset({"template", "metrics"}),
-                 data_bearing=True, endpoint_class="itwin.integrate"),
+                 data_bearing=True, endpoint_class="iot.integrations.integrate"),
     )
 }
