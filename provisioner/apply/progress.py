@@ -53,8 +53,8 @@ class ProgressReporter:
             self._bar.update(self._task, completed=self.completed, failed=self.failed)
             return
         detail = {
-            EventKind.FINISHED: f"({event.seconds:.1f}s)",
+            EventKind.FINISHED: f" ({event.seconds:.1f}s)",
             EventKind.FAILED: f": {event.error}",
-            EventKind.SKIPPED: f"(depends on failed {event.cause})",
+            EventKind.SKIPPED: f" (depends on failed {event.cause})",
         }[event.kind]
-        print(f"[{self.completed}/{event.total}] {label} {event.node} {detail}", file=self.stream, flush=True)
+        print(f"[{self.completed}/{event.total}] {label} {event.node}{detail}", file=self.stream, flush=True)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
+
+from provisioner.apply import ApplyEvent, EventKind, Journal, ProgressReporter, broadcast, execute
+from provisioner.model import Action, ApplyContext
+from provisioner.plan import Node
+
+
+def test_pending_is_what_started_and_never_ended(tmp_path: Path) -> None:
+    first = Journal(tmp_path, run_id="r1", durable=False)
+    first.write("started", "hub.assets.a", "create")
+    first.write("finished", "hub.assets.a", "create")
+    first.write("started", "hub.assets.b", "create")
+    first.write("started", "hub.assets.c", "delete")
+    first.write("failed", "hub.assets.c", "delete", error="boom")
+    with first.path.open("a") as fh:
+        fh.write('{"time": "torn')  # a crash mid-line
+    second = Journal(tmp_path, run_id="r2")
+    [pending] = second.pending()
+    assert (pending.run, pending.address, pending.op) == ("r1", "hub.assets.b", "create")
+    assert first.path == tmp_path / ".provision" / "journal.jsonl"
+    second.write("started", "hub.assets.b", "create")
+    second.write("finished", "hub.assets.b", "create")
+    assert second.pending() == []
+    assert [e.error for e in second.entries() if e.status == "failed"] == ["boom"]
+
+
+async def test_executor_events_are_journaled_and_shown(tmp_path: Path) -> None:
+    store = FakeStore()
+    plan = plan_for(store, [res("hub.assets.a", "assets"), res("iot.devices.d", "devices"),
+                            res("hub.mappings.m", "mappings", ["hub.assets.a"])])
+    journal = Journal(tmp_path, durable=False)
+    out = io.StringIO()
+    with ProgressReporter(len(plan.changes), stream=out, tty=False) as progress:
+        report = await execute(plan, providers_for(store, faults=Faults(permanent={"hub.assets.a"})),
+                               ctx=ApplyContext(), on_event=broadcast(journal.on_event, progress.on_event))
+    statuses = [(e.status, e.address) for e in journal.entries()]
+    assert ("failed", "hub.assets.a") in statuses
+    assert ("finished", "iot.devices.d") in statuses
+    assert not any(a == "hub.mappings.m" for _, a in statuses)
+    assert journal.pending() == []
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3
+    assert any(line.startswith("[") and "FAILED create hub.assets.a: hub.assets.a: rejected" in line
+               for line in lines)
+    assert any("skipped create hub.mappings.m (depends on failed hub.assets.a)" in line for line in lines)
+    assert report.skipped == {"hub.mappings.m": "hub.assets.a"}
+
+
+def test_progress_bar_on_a_tty_counts_without_log_lines() -> None:
+    out = io.StringIO()
+    with ProgressReporter(2, stream=out, tty=True) as progress:
+        progress.on_event(ApplyEvent(EventKind.STARTED, Node("hub.a", Action.CREATE), 2))
+        progress.on_event(ApplyEvent(EventKind.FINISHED, Node("hub.a", Action.CREATE), 2, seconds=0.1))
+        progress.on_event(ApplyEvent(EventKind.FAILED, Node("hub.b", Action.CREATE), 2, error="x"))
+    assert (progress.completed, progress.failed) == (2, 1)
+    assert "[1/2]" not in out.getvalue()
+    assert "2/2" in out.getvalue()

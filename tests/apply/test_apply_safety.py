@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from engine_fakes import FakeStore, plan_for, res
+
+from provisioner.apply import Thresholds, check_safety
+from provisioner.model import Resource
+
+
+def managed(count: int) -> FakeStore:
+    store = FakeStore()
+    for i in range(count):
+        store.put(f"iot.devices.d{i}", "devices", {"n": i})
+    return store
+
+
+def test_deletes_above_the_share_need_force() -> None:
+    store = managed(10)
+    keep = [res(f"iot.devices.d{i}", "devices", n=i) for i in range(6)]
+    plan = plan_for(store, keep)  # 4 of 10 deleted: 40% > 30%
+    [violation] = check_safety(plan)
+    assert violation.rule == "too-many-deleted"
+    assert violation.override == "--force"
+    assert "iot: 4 of 10 managed objects would be deleted (40% > 30%)" in violation.message
+    assert check_safety(plan, force=True) == []
+    assert check_safety(plan, thresholds=Thresholds(delete_share=0.5)) == []
+
+
+def test_exactly_the_share_and_small_stacks_pass() -> None:
+    store = managed(10)
+    plan = plan_for(store, [res(f"iot.devices.d{i}", "devices", n=i) for i in range(7)])  # 30%
+    assert check_safety(plan) == []
+    small = managed(9)
+    assert check_safety(plan_for(small, [])) == []
+
+
+def test_updates_and_replaces_count_together() -> None:
+    store = managed(10)
+    desired = [res(f"iot.devices.d{i}", "devices", n=i + (100 if i < 4 else 0)) for i in range(10)]
+    [violation] = check_safety(plan_for(store, desired))
+    assert violation.rule == "too-many-updated"
+    assert len(violation.addresses) == 4
+
+
+def test_protected_resources_are_refused_even_with_force() -> None:
+    store = FakeStore()
+    store.put("hub.asset_types.T", "asset_types", {"parent": "a"})
+    plan = plan_for(store, [Resource("hub.asset_types.T", "asset_types", {"parent": "b"}, protect=True)])
+    [violation] = check_safety(plan, force=True, allow_data_loss=True)
+    assert violation.rule == "protected"
+    assert violation.override is None
+    assert violation.addresses == ("hub.asset_types.T",)
+
+
+def test_data_loss_needs_its_own_flag() -> None:
+    store = FakeStore()
+    store.put("iot.sensors.s", "sensors", {})
+    plan = plan_for(store, [])
+    [violation] = check_safety(plan, force=True)
+    assert (violation.rule, violation.override, violation.addresses) == (
+        "data-loss", "--allow-data-loss", ("iot.sensors.s",))
+    assert check_safety(plan, allow_data_loss=True) == []
