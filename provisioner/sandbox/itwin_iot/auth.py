@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import urllib.parse
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -52,8 +53,8 @@ def _b64(data: dict[str, object]) -> str:
 
 async def token_endpoint(store: ItwinStore, request: Request) -> Response:
     """`POST /connect/token` (form-encoded client_credentials grant) with OAuth2 error bodies."""
-    form = await request.form()
-    fields = {k: str(v) for k, v in form.items()}
+    # Parsed by hand: only application/x-www-form-urlencoded is documented (no multipart dependency).
+    fields = dict(urllib.parse.parse_qsl((await request.body()).decode("utf-8", "replace")))
     if fields.get("grant_type") != "client_credentials":
         return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
     settings = store.settings

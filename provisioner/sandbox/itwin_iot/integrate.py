@@ -77,7 +77,7 @@ class _Planner:
         node = self.node(integ)
         if node.action == "remove":
             return node  # devices of a removed node go with it; entries sent alongside are ignored
-        devices = integ.get("devices") or []
+        devices = integ.get("devices") if integ.get("devices") is not None else []
         if not isinstance(devices, list):
             raise _bad_request("`integration.devices` must be an array.")
         node.children = [self.entry("device", raw, node) for raw in devices]
@@ -126,7 +126,7 @@ class _Planner:
         else:
             op = self.existing_entry(kind, raw.get("id"), ref, props, state, parent)
         if kind == "device" and op.action != "remove":
-            sensors = raw.get("sensors") or []
+            sensors = raw.get("sensors") if raw.get("sensors") is not None else []
             if not isinstance(sensors, list):
                 raise _bad_request("`sensors` must be an array.")
             op.children = [self.entry("sensor", s, op) for s in sensors]
