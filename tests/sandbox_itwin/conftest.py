@@ -7,23 +7,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from itwin_helpers import BASE_URL, OTHER_PROJECT, OTHER_PROJECT_ID, FakeClock
 from starlette.applications import Starlette
 
 from provisioner.sandbox.itwin_iot import ItwinSettings, ItwinStore, build_routes
-
-BASE_URL = "http://127.0.0.1:8700"
-OTHER_PROJECT = "0f0e0d0c-0000-4000-8000-000000000abc"
-OTHER_PROJECT_ID = "5F00000000000000000000AB"
-
-
-class FakeClock:
-    """A settable clock (seconds since the epoch)."""
-
-    def __init__(self, now: float = 1_708_400_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -6,6 +6,21 @@ from typing import Any
 
 import httpx
 
+BASE_URL = "http://127.0.0.1:8700"
+OTHER_PROJECT = "0f0e0d0c-0000-4000-8000-000000000abc"
+OTHER_PROJECT_ID = "5F00000000000000000000AB"
+
+
+class FakeClock:
+    """A settable clock (seconds since the epoch)."""
+
+    def __init__(self, now: float = 1_708_400_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 PROJECT = "sandbox-project"
 INTEGRATE = "/api/integrations/integrate"
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from conftest import FakeClock
-from itwin_helpers import device, integrate
+from itwin_helpers import FakeClock, device, integrate
 
-from provisioner.sandbox.itwin_iot import ItwinSettings
+from provisioner.sandbox.itwin_iot import ItwinSettings, ItwinStore
 
 FORM = {
     "grant_type": "client_credentials",
@@ -112,3 +111,14 @@ async def test_sensor_data_scopes(anon: httpx.AsyncClient) -> None:
     )
     assert denied.status_code == 403
     assert denied.json()["error"]["code"] == "InsufficientPermissions"
+
+
+async def test_expire_tokens_mode(anon: httpx.AsyncClient, store: ItwinStore) -> None:
+    token = (await _token(anon)).json()["access_token"]
+    store.expire_tokens()
+    response = await anon.get("/api/nodes/all", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 401
+    assert response.json()["errors"][0]["message"].startswith("Token has expired on ")
+    assert (
+        await anon.get("/api/nodes/all", headers={"Authorization": "ApiKey sandbox-key"})
+    ).status_code == 200

@@ -6,8 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import OTHER_PROJECT
-from itwin_helpers import device, generic_sensor, integrate, new_node, tree
+from itwin_helpers import OTHER_PROJECT, device, generic_sensor, integrate, new_node, tree
 
 from provisioner.sandbox.itwin_iot import ItwinSettings, ItwinStore
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 
 import httpx
-from conftest import OTHER_PROJECT, OTHER_PROJECT_ID
-from itwin_helpers import device, generic_sensor, integrate, new_node
+from itwin_helpers import OTHER_PROJECT, OTHER_PROJECT_ID, device, generic_sensor, integrate, new_node
 
 from provisioner.sandbox.itwin_iot import ItwinStore
 

@@ -71,6 +71,12 @@ class ItwinStore:
         }
         self.observations = {s: [dict(o) for o in obs] for s, obs in data["observations"].items()}
 
+    def expire_tokens(self) -> None:
+        """Expire every issued IMS token now (for exercising a client's re-authentication)."""
+        now = self.clock()
+        for token in self.tokens.values():
+            token.expires_at = min(token.expires_at, now)
+
     # ---- time and projects ----------------------------------------------------------------------------
     def now_iso(self) -> str:
         """Timestamp in the integration service's format, e.g. `2024-03-05T10:27:22.553+00:00`."""
