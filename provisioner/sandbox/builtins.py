@@ -1,0 +1,101 @@
+"""The built-in `core.*` types and the root asset every tenant starts with (reference 2.5, 8.4)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Doc = dict[str, Any]
+
+ROOT_TYPE = "core.basicenterprise"
+AGENT_TYPE = "core.mclib"
+CONNECTIVITY_ASPECT = "core.connectivityStatus"
+
+
+def _var(name: str, data_type: str, length: int | None = None, unit: str = "") -> Doc:
+    return {
+        "name": name,
+        "dataType": data_type,
+        "unit": unit,
+        "searchable": False,
+        "length": length,
+        "defaultValue": None,
+        "qualityCode": False,
+    }
+
+
+def builtin_aspect_types(tenant: str) -> list[Doc]:
+    """Predefined aspect types (readable by everyone, not modifiable)."""
+    return [
+        {
+            "id": CONNECTIVITY_ASPECT,
+            "tenantId": "core",
+            "name": "connectivityStatus",
+            "category": "static",
+            "scope": "public",
+            "description": "Connectivity status of an agent",
+            "variables": [_var("connected", "BOOLEAN"), _var("lastUpdated", "TIMESTAMP")],
+            "etag": 0,
+        }
+    ]
+
+
+def _type(
+    type_id: str,
+    parent: str | None,
+    description: str,
+    variables: list[Doc] | None = None,
+    aspects: list[Doc] | None = None,
+) -> Doc:
+    doc: Doc = {
+        "id": type_id,
+        "tenantId": "core",
+        "name": type_id.split(".", 1)[1],
+        "description": description,
+        "instantiable": True,
+        "scope": "public",
+        "etag": 0,
+        "variables": [{k: v for k, v in var.items() if k != "qualityCode"} for var in variables or []],
+        "aspects": aspects or [],
+        "fileAssignments": [],
+    }
+    if parent:
+        doc["parentTypeId"] = parent
+    return doc
+
+
+def builtin_asset_types(tenant: str) -> list[Doc]:
+    """core.basicasset and the types derived from it that clients use."""
+    connectivity = [{"name": "connectivityStatus", "aspectTypeId": CONNECTIVITY_ASPECT}]
+    return [
+        _type("core.basicasset", None, "Basic asset"),
+        _type(ROOT_TYPE, "core.basicasset", "Basic enterprise", [_var("tenantFlag", "BOOLEAN")]),
+        _type("core.basicsite", "core.basicasset", "Basic site"),
+        _type("core.basicarea", "core.basicasset", "Basic area"),
+        _type(
+            "core.basicdevice",
+            "core.basicasset",
+            "Basic device",
+            [_var("serialNumber", "STRING", 255), _var("firmwareVersion", "STRING", 255)],
+        ),
+        _type(AGENT_TYPE, "core.basicasset", "MindConnect Lib agent", aspects=connectivity),
+    ]
+
+
+def root_asset(tenant: str, asset_id: str) -> Doc:
+    """The tenant's root asset as observed on real tenants (etag 0, parentId "", tenantFlag)."""
+    return {
+        "assetId": asset_id,
+        "name": tenant,
+        "externalId": "",
+        "description": "",
+        "typeId": ROOT_TYPE,
+        "parentId": "",
+        "timezone": "Europe/Berlin",
+        "twinType": "performance",
+        "etag": 0,
+        "location": None,
+        "variables": [{"name": "tenantFlag", "value": "true"}],
+        "aspects": [],
+        "fileAssignments": [],
+        "locks": [],
+    }

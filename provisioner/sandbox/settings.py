@@ -1,0 +1,49 @@
+"""Settings of one sandbox instance: credentials, timings, faults, quotas, model switches."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass
+class SandboxSettings:
+    """Everything that shapes a sandbox; defaults match the documented demo credentials."""
+
+    host: str = "127.0.0.1"
+    port: int = 8700
+    state_file: Path | None = None
+    latency_ms: float = 0.0
+    faults: str = ""
+    quota: Literal["vendor", "none"] = "none"
+    seed: int = 0
+    # Insights Hub identity
+    tenant: str = "sandbox"
+    client_id: str = "sandbox-client"
+    client_secret: str = "sandbox-secret"
+    app_client_id: str = "sandbox-app-client"
+    app_client_secret: str = "sandbox-app-secret"
+    app_name: str = "provision"
+    app_version: str = "1.0.0"
+    token_lifetime_s: int = 1800
+    # Asset Management switches where the reference is UNVERIFIED
+    missing_if_match_status: Literal[400, 412] = 400
+    delete_guard_status: Literal[400, 409] = 400
+    max_page_size: int = 200
+    asset_type_update_mode: Literal["3.18.4", "strict"] = "3.18.4"
+    # Agent Management
+    boarding_delay_s: float = 0.2
+    # iTwin IoT (passed to the iTwin half when it is installed)
+    itwin_project: str = "sandbox-project"
+    itwin_api_key: str = "sandbox-key"
+    # persistence debounce; 0 writes after every mutating request
+    save_debounce_s: float = 0.2
+    clock: Callable[[], float] = field(default=time.time, repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """The URL clients use when they have no request to learn it from."""
+        return f"http://{self.host}:{self.port}"
