@@ -23,6 +23,7 @@ class ItwinHalf:
 
     def __init__(self, settings: SandboxSettings, rng: random.Random) -> None:
         self.store: Any = None
+        self.settings: Any = None
         self.routes: list[BaseRoute] = []
         try:
             module: Any = importlib.import_module("provisioner.sandbox.itwin_iot")
@@ -38,6 +39,7 @@ class ItwinHalf:
                     if name in names:
                         setattr(itwin_settings, name, getattr(settings, ours))
                         break
+        self.settings = itwin_settings
         self.store = module.ItwinStore(itwin_settings, rng)
         self.routes = list(module.build_routes(self.store))
 

@@ -1,0 +1,164 @@
+"""`provision sandbox`: serve the local emulator of both vendors' APIs with uvicorn on loopback."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import click
+
+from provisioner.errors import ProvisionError
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@click.command("sandbox")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback only).")
+@click.option("--port", default=8700, show_default=True, type=int, help="TCP port.")
+@click.option(
+    "--state",
+    "state",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="JSON file that keeps all state across restarts (written atomically).",
+)
+@click.option("--latency-ms", default=0.0, show_default=True, type=float, help="Added latency per request.")
+@click.option("--faults", default="", help="Fault spec, e.g. '429=5%,503=2%,reset=1%,commit-fail=2%@/api/*'.")
+@click.option(
+    "--quota",
+    type=click.Choice(["vendor", "none"]),
+    default="none",
+    show_default=True,
+    help="Per-endpoint rate quotas: the vendor's documented ones, or none.",
+)
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed for ids and faults.")
+@click.option("--token-lifetime", default=1800, show_default=True, type=int, help="Token lifetime (s).")
+@click.option("--tenant", default="sandbox", show_default=True, help="Insights Hub tenant name.")
+@click.option("--client-id", default="sandbox-client", show_default=True, help="Service credential id.")
+@click.option(
+    "--client-secret", default="sandbox-secret", show_default=True, help="Service credential secret."
+)
+@click.option("--app-client-id", default="sandbox-app-client", show_default=True, help="App credential id.")
+@click.option(
+    "--app-client-secret", default="sandbox-app-secret", show_default=True, help="App credential secret."
+)
+@click.option("--itwin-project", default="sandbox-project", show_default=True, help="iTwin project id.")
+@click.option("--itwin-api-key", default="sandbox-key", show_default=True, help="iTwin IoT API key.")
+@click.option(
+    "--boarding-delay",
+    default=0.2,
+    show_default=True,
+    type=float,
+    help="Seconds before an agent's boarding configuration has content.",
+)
+@click.option(
+    "--delete-guard-status",
+    type=click.Choice(["400", "409"]),
+    default="400",
+    show_default=True,
+    help="Status of refused deletions (type in use, asset with children or locks).",
+)
+@click.option(
+    "--missing-if-match-status",
+    type=click.Choice(["400", "412"]),
+    default="400",
+    show_default=True,
+    help="Asset Management status when a mandatory If-Match is missing.",
+)
+@click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
+def sandbox(
+    host: str,
+    port: int,
+    state: Path | None,
+    latency_ms: float,
+    faults: str,
+    quota: str,
+    seed: int,
+    token_lifetime: int,
+    tenant: str,
+    client_id: str,
+    client_secret: str,
+    app_client_id: str,
+    app_client_secret: str,
+    itwin_project: str,
+    itwin_api_key: str,
+    boarding_delay: float,
+    delete_guard_status: str,
+    missing_if_match_status: str,
+    allow_remote: bool,
+) -> None:
+    """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
+    import uvicorn
+
+    from provisioner.sandbox import Sandbox, SandboxSettings
+    from provisioner.sandbox.faults import FaultSpecError
+    from provisioner.sandbox.store import StateFileError
+
+    if not _is_loopback(host) and not allow_remote:
+        raise ProvisionError(
+            f"refusing to bind {host}: the sandbox has no real security; use a loopback "
+            "address or pass --allow-remote",
+            exit_code=2,
+        )
+    settings = SandboxSettings(
+        host=host,
+        port=port,
+        state_file=state,
+        latency_ms=latency_ms,
+        faults=faults,
+        quota="vendor" if quota == "vendor" else "none",
+        seed=seed,
+        token_lifetime_s=token_lifetime,
+        tenant=tenant,
+        client_id=client_id,
+        client_secret=client_secret,
+        app_client_id=app_client_id,
+        app_client_secret=app_client_secret,
+        itwin_project=itwin_project,
+        itwin_api_key=itwin_api_key,
+        boarding_delay_s=boarding_delay,
+        delete_guard_status=409 if delete_guard_status == "409" else 400,
+        missing_if_match_status=412 if missing_if_match_status == "412" else 400,
+    )
+    try:
+        instance = Sandbox(settings)
+    except StateFileError as exc:
+        raise ProvisionError(str(exc), exit_code=3) from None
+    except FaultSpecError as exc:
+        raise ProvisionError(f"--faults: {exc}", exit_code=2) from None
+    url = settings.base_url
+    lines = [
+        f"provision sandbox listening on {url}",
+        "Insights Hub",
+        f"  gateway URL        {url}",
+        f"  tenant             {tenant}",
+        f"  service creds      {client_id} / {client_secret}   (POST {url}/oauth/token)",
+        f"  app creds          {app_client_id} / {app_client_secret}   app {settings.app_name} "
+        f"{settings.app_version}   (POST {url}/api/technicaltokenmanager/v3/oauth/token)",
+        "iTwin IoT" + ("" if instance.itwin.installed else "   (not installed in this build)"),
+        f"  URL                {url}",
+        f"  project            {itwin_project}",
+        f"  API key            {itwin_api_key}",
+    ]
+    if instance.itwin.installed:
+        ims = instance.itwin.settings
+        lines.append(
+            f"  IMS client creds   {ims.ims_client_id} / {ims.ims_client_secret}   (POST {url}/connect/token)"
+        )
+    lines += [
+        f"Admin                {url}/_sandbox/(reset|seed|snapshot|counts|faults|quota|latency)",
+        f"State                {state if state else 'in memory (lost on exit)'}",
+        f"Faults               {faults or 'off'};  quota {quota};  latency {latency_ms:g} ms;  seed {seed}",
+    ]
+    click.echo("\n".join(lines), nl=True)
+    config = uvicorn.Config(
+        instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False
+    )
+    uvicorn.Server(config).run()
