@@ -330,3 +330,15 @@ async def test_project_required_on_integrate(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/integrations/integrate", json={"integration": {"changeState": "new"}})
     assert response.status_code == 400
     assert response.json() == {"errors": [{"message": "must not be empty", "path": "projectIds"}]}
+
+
+async def test_non_json_constants_rejected(client: httpx.AsyncClient) -> None:
+    raw = b'{"integration": {"changeState": "new", "props": {"X": NaN}}}'
+    response = await client.post(
+        "/api/integrations/integrate",
+        params={"projectIds": "sandbox-project"},
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["path"] == "body"

@@ -26,9 +26,14 @@ async def _json_body(request: Request) -> Any:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
+        return json.loads(raw, parse_constant=_reject_constant)
     except ValueError:
         raise field_error(400, "Malformed JSON request", "body") from None
+
+
+def _reject_constant(name: str) -> Any:
+    """NaN/Infinity are not JSON; refuse them like a strict (Jackson) parser would."""
+    raise ValueError(f"invalid JSON constant {name}")
 
 
 def _project_values(request: Request, surface: Surface) -> list[str]:
