@@ -55,7 +55,7 @@ class FakeStore:
     """The fake vendor side: objects, a write log and concurrency bookkeeping."""
 
     objects: dict[str, FakeObject] = field(default_factory=dict)
-    unmanaged: list[UnmanagedObject] = field(default_factory=list)
+    unmanaged: dict[str, list[UnmanagedObject]] = field(default_factory=dict)
     writes: list[tuple[str, str]] = field(default_factory=list)
     events: list[tuple[str, str, str, float]] = field(default_factory=list)
     in_flight: int = 0
@@ -123,7 +123,8 @@ class FakeProvider:
             for address, obj in self.store.objects.items()
             if address.startswith(self._platform + ".")
         }
-        return LiveState(managed=managed, unmanaged=list(self.store.unmanaged), api_calls=1)
+        unmanaged = list(self.store.unmanaged.get(self._platform, []))
+        return LiveState(managed=managed, unmanaged=unmanaged, api_calls=1)
 
     async def read_live(self, desired: Sequence[Resource]) -> LiveState:
         return self.live_state()
@@ -238,3 +239,28 @@ def plan_for(store: FakeStore, desired: Sequence[Resource], **options: object) -
     providers = providers_for(store)
     live = {name: p.live_state() for name, p in providers.items()}
     return build_plan(desired, live, providers, **options)  # type: ignore[arg-type]
+
+
+def mixed_plan() -> Plan:
+    """3 creates, 1 update, 2 replaces (one propagated), 2 deletes, 1 unchanged, unmanaged objects."""
+    store = FakeStore()
+    store.put("hub.aspect_types.Env", "aspect_types", {"variables": {"Temperature": {"type": "DOUBLE"}}})
+    store.put("hub.assets.motor", "assets", {"name": "m"}, ["hub.aspect_types.Env"])
+    store.put("hub.assets.edit", "assets", {"name": "old", "variables": {"SerialNo": "1"}})
+    store.put("hub.assets.same", "assets", {"name": "same"})
+    store.put("hub.assets.gone", "assets", {"name": "gone"})
+    store.put("iot.devices.old", "devices", {"name": "old"})
+    store.unmanaged["hub"] = [UnmanagedObject("assets", "foreign-1", "Not ours")]
+    desired = [
+        res("hub.aspect_types.Env", "aspect_types", variables={"Temperature": {"type": "INT"}}),
+        res("hub.assets.motor", "assets", ["hub.aspect_types.Env"], name="m"),
+        res("hub.assets.edit", "assets", name="new", variables={"SerialNo": "2"}),
+        res("hub.assets.same", "assets", name="same"),
+        res("hub.assets.new", "assets", name="Plant Hamburg"),
+        res("iot.devices.north.sensors.t1", "sensors", name="Tilt"),
+        res("iot.devices.north.sensors.t2", "sensors", name="Tilt 2"),
+    ]
+    providers = providers_for(store)
+    providers["hub"].side_effects["hub.assets.edit"] = "mappings with keepMapping=false are re-created"
+    live = {name: p.live_state() for name, p in providers.items()}
+    return build_plan(desired, live, providers)  # type: ignore[arg-type]

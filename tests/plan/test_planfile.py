@@ -15,7 +15,7 @@ from provisioner.plan.planfile import plan_to_json, preconditions_of
 def sample_plan(store: FakeStore) -> Plan:
     store.put("hub.asset_types.T", "asset_types", {"parent": "a"})
     store.put("hub.assets.old", "assets", {"name": "old"}, ["hub.asset_types.T"])
-    store.unmanaged.append(UnmanagedObject("assets", "foreign-1", "Someone else's"))
+    store.unmanaged["hub"] = [UnmanagedObject("assets", "foreign-1", "Someone else's")]
     desired = [res("hub.asset_types.T", "asset_types", parent="b"), res("hub.assets.new", "assets", name="ü")]
     return plan_for(store, desired, rate_limits={"default": [(1, 10.0)]})
 
