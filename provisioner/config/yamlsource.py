@@ -1,0 +1,181 @@
+"""YAML text → plain data plus the position of every key and value.
+
+The fast parser (`fastyaml`) handles the block/flow subset that configuration files use; any
+text it does not fully understand is parsed by ruamel.yaml's composer instead, so the result
+is the same either way. Duplicate keys are errors naming both places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.constructor import SafeConstructor
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from ruamel.yaml.resolver import VersionedResolver
+
+from provisioner.config.locations import Loc, Path, SourceMap, path_str
+from provisioner.errors import ConfigIssue
+
+_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+TIMESTAMP, MERGE = _TAG + "timestamp", _TAG + "merge"
+
+_loader = YAML(typ="safe", pure=True)
+_resolver: VersionedResolver = _loader.resolver
+_constructor: SafeConstructor = _loader.constructor
+
+
+@dataclass(slots=True)
+class ParsedDoc:
+    """One parsed file: its data, key and value positions by path, and problems found."""
+
+    data: Any
+    keys: dict[Path, Loc] = field(default_factory=dict)
+    values: dict[Path, Loc] = field(default_factory=dict)
+    issues: list[ConfigIssue] = field(default_factory=list)
+
+
+def construct_scalar(tag: str, value: str) -> Any:
+    """A scalar's Python value from its resolved tag. Timestamps stay strings."""
+    if tag in (STR, TIMESTAMP):
+        return value
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return value.lower() == "true"
+    if tag == INT:
+        return _constructor.construct_yaml_int(ScalarNode(tag, value))
+    return _constructor.construct_yaml_float(ScalarNode(tag, value))
+
+
+@lru_cache(maxsize=65536)
+def resolve_plain(value: str) -> Any:
+    """The value of a plain (unquoted) scalar under YAML 1.2 as ruamel.yaml resolves it."""
+    tag = _resolver.resolve(ScalarNode, value, (True, False))
+    return construct_scalar(str(tag), value)
+
+
+def duplicate_issue(path: Path, first: Loc, second: Loc) -> ConfigIssue:
+    where = first[0].locate(first[1], first[2])
+    return ConfigIssue(
+        f"duplicate key {path[-1]!r} (first defined at {where})",
+        second[0].locate(second[1], second[2]),
+        path_str(path),
+    )
+
+
+def parse_yaml(text: str, smap: SourceMap) -> ParsedDoc:
+    """Parse one YAML document; syntax errors become issues (data is then None)."""
+    from provisioner.config.fastyaml import Unsupported, parse_fast
+
+    try:
+        return parse_fast(text, smap)
+    except Unsupported:
+        return parse_ruamel(text, smap)
+
+
+def parse_ruamel(text: str, smap: SourceMap) -> ParsedDoc:
+    """Parse with ruamel.yaml's composer (full YAML 1.2), keeping node positions."""
+    doc = ParsedDoc(None)
+    try:
+        node = YAML(typ="safe", pure=True).compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        where = smap.locate(mark.line, mark.column) if mark is not None else smap.locate(0, 0)
+        doc.issues.append(ConfigIssue(f"YAML syntax error: {problem}", where))
+        return doc
+    except (YAMLError, RecursionError, ValueError) as exc:
+        doc.issues.append(ConfigIssue(f"YAML error: {type(exc).__name__}", smap.locate(0, 0)))
+        return doc
+    if node is None:
+        return doc
+    walker = _Walker(smap, doc)
+    try:
+        doc.data = walker.walk(node, ())
+    except RecursionError:
+        doc.data = None
+        doc.issues.append(ConfigIssue("YAML nesting is too deep", smap.locate(0, 0)))
+    return doc
+
+
+class _Walker:
+    """Turns a composed node tree into plain data, recording positions."""
+
+    def __init__(self, smap: SourceMap, doc: ParsedDoc) -> None:
+        self.smap = smap
+        self.doc = doc
+
+    def loc(self, node: Node) -> Loc:
+        return (self.smap, node.start_mark.line, node.start_mark.column)
+
+    def walk(self, node: Node, path: Path) -> Any:
+        if isinstance(node, ScalarNode):
+            return self.scalar(node)
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                item_path = (*path, index)
+                self.doc.keys[item_path] = self.doc.values[item_path] = self.loc(item)
+                items.append(self.walk(item, item_path))
+            return items
+        if isinstance(node, MappingNode):
+            return self.mapping(node, path)
+        self.issue("unsupported YAML node", node, path)
+        return None
+
+    def scalar(self, node: ScalarNode) -> Any:
+        tag = str(node.tag)
+        if tag in (STR, INT, FLOAT, BOOL, NULL, TIMESTAMP):
+            try:
+                return construct_scalar(tag, node.value)
+            except (YAMLError, ValueError, TypeError):
+                self.issue(f"invalid {tag.removeprefix(_TAG)} value", node, ())
+                return None
+        self.issue(f"unsupported YAML tag {tag}", node, ())
+        return None
+
+    def mapping(self, node: MappingNode, path: Path) -> dict[Any, Any]:
+        out: dict[Any, Any] = {}
+        merges: list[Node] = []
+        for key_node, value_node in node.value:
+            if str(key_node.tag) == MERGE:
+                merges.append(value_node)
+                continue
+            if not isinstance(key_node, ScalarNode):
+                self.issue("mapping keys must be scalars", key_node, path)
+                continue
+            key = self.scalar(key_node)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                continue
+            key_path = (*path, key)
+            if key in out:
+                self.doc.issues.append(duplicate_issue(key_path, self.doc.keys[key_path], self.loc(key_node)))
+                continue
+            self.doc.keys[key_path] = self.loc(key_node)
+            self.doc.values[key_path] = self.loc(value_node)
+            out[key] = self.walk(value_node, key_path)
+        for merge in merges:
+            sources = merge.value if isinstance(merge, SequenceNode) else [merge]
+            for source in sources:
+                if not isinstance(source, MappingNode):
+                    self.issue("a merge key (<<) needs a mapping", source, path)
+                    continue
+                scratch = ParsedDoc(None)
+                merged = _Walker(self.smap, scratch).mapping(source, path)
+                for key, value in merged.items():
+                    out.setdefault(key, value)
+                for key_path, loc in scratch.keys.items():
+                    self.doc.keys.setdefault(key_path, loc)
+                for key_path, loc in scratch.values.items():
+                    self.doc.values.setdefault(key_path, loc)
+                self.doc.issues.extend(scratch.issues)
+        return out
+
+    def issue(self, message: str, node: Node, path: Path) -> None:
+        where = self.smap.locate(node.start_mark.line, node.start_mark.column)
+        self.doc.issues.append(ConfigIssue(message, where, path_str(path) or None))
