@@ -231,6 +231,11 @@ class _Builder:
         result: list[Change] = []
         for platform, group in sorted(by_platform.items()):
             result.extend(self.providers[platform].annotate(group, live.get(platform, LiveState())))
+        seen: set[str] = set()
+        for change in result:
+            if change.address in seen:
+                raise ProvisionError(f"{change.address}: more than one change planned (provider annotate)")
+            seen.add(change.address)
         return result
 
     def mark(self, change: Change) -> Change:
