@@ -92,7 +92,7 @@ async def test_asset_management_documented_payloads() -> None:
             created = await client.put_aspect_type("acme.engine", body, if_none_match_star=True)
             assert created["etag"] == 0
 
-            with pytest.raises(NotFoundError, match="Aspect type with id acme.missing not found") as info:
+            with pytest.raises(NotFoundError, match=r"Aspect type with id acme\.missing not found") as info:
                 await client.get_aspect_type("acme.missing")
             assert info.value.status == 404
 
@@ -180,7 +180,7 @@ async def test_agents_and_mappings_documented_payloads() -> None:
             [listed_mapping] = await client.list_mappings({"agentId": AGENT})
             assert listed_mapping["validity"]["reasons"] == ["MISSING_DATAPOINT"]
 
-            with pytest.raises(ConflictError, match="mdsp.conn.mindconnect.eventMappingAlreadyExists"):
+            with pytest.raises(ConflictError, match=r"mdsp\.conn\.mindconnect\.eventMappingAlreadyExists"):
                 await client.create_event_mapping(
                     {
                         "agentId": "11961bc396cd4a87a9b26b723f5b7ba0",
