@@ -90,6 +90,8 @@ async def execute(
     missing = sorted({platform_of(n.address) for n in graph.changes} - providers.keys())
     if missing:
         raise ProvisionError(f"no provider for platform(s) {', '.join(missing)}")
+    if isinstance(plan_or_graph, Plan) and not ctx.changes:
+        ctx.changes = {c.address: c for c in plan_or_graph.changes}
     for change in graph.changes.values():
         if change.server_id is not None:
             ctx.ids.setdefault(change.address, change.server_id)

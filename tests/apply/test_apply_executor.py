@@ -30,6 +30,7 @@ async def test_applies_everything_in_dependency_order_and_records_ids() -> None:
     assert len(report.applied) == len(plan.changes) == report.planned == 10
     assert set(store.objects) == {c.address for c in plan.changes}
     assert ctx.ids == {a: o.server_id for a, o in store.objects.items()}
+    assert ctx.changes == {c.address: c for c in plan.changes}
     ends = {(a, op): t for kind, op, a, t in store.events if kind == "end"}
     starts = {(a, op): t for kind, op, a, t in store.events if kind == "start"}
     for i in range(3):
