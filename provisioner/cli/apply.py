@@ -1,0 +1,93 @@
+"""`provision apply`: make the live platforms match a project, or execute a saved plan exactly."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from provisioner.apply.progress import ProgressReporter
+from provisioner.apply.report import Report
+from provisioner.cli.plan import render
+from provisioner.cli.project_options import load_project_from_cli, target_options
+from provisioner.errors import ProvisionError
+from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, gate
+from provisioner.plan import Plan, read_plan
+from provisioner.render import render_report_json, render_report_text
+from provisioner.session import make_plan, open_session
+
+
+def _confirm(plan: Plan, yes: bool) -> bool:
+    """Ask before applying, unless --yes; without a terminal --yes is required."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise ProvisionError("apply needs --yes when it cannot ask (no terminal on standard input)")
+    destructive = [c.address for c in plan.changes if c.data_destructive]
+    if destructive:
+        click.echo(click.style("These changes destroy time-series data:", fg="red", bold=True), err=True)
+        for address in destructive:
+            click.echo(f"  - {address}", err=True)
+    return click.confirm("Apply these changes?", default=False, err=True)
+
+
+@click.command()
+@click.argument("source", default=".", metavar="[DIR | PLANFILE]")
+@click.option("--project", "project_dir", default=None, metavar="DIR",
+              help="With a plan file: the project whose platform settings and credentials to use "
+                   "(default: the current directory).")
+@click.option("--env", "env", default=None, metavar="NAME", help="Overlay env/NAME.yaml over the project.")
+@click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="Set a template variable.")
+@click.option("--var-file", "var_files", multiple=True, metavar="FILE", help="Variables from a file.")
+@target_options
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (required without a terminal).")
+@click.option("--parallelism", type=click.IntRange(1, 256), default=DEFAULT_PARALLELISM, show_default=True,
+              help="Changes in flight at once (each platform is also capped by its `concurrency`).")
+@click.option("--force", is_flag=True, help="Apply even when updates/deletes exceed the safety thresholds.")
+@click.option("--allow-data-loss", is_flag=True, help="Allow deletes and replaces that destroy time series.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Format of the final report.")
+def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
+          var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
+          parallelism: int, force: bool, allow_data_loss: bool, fmt: str) -> None:
+    """Plan and apply a project directory, or execute a saved plan file exactly.
+
+    Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+    """
+    saved = Path(source).is_file()
+    directory = (project_dir or ".") if saved else source
+    project = load_project_from_cli(directory, env, variables, var_files)
+    options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
+                           journal_dir=Path(directory) / ".provision")
+
+    async def run() -> Report | None:
+        async with open_session(project.config) as session:
+            if saved:
+                loaded = read_plan(source)
+                if loaded.stack != project.config.stack:
+                    raise ProvisionError(f"{source} was planned for stack {loaded.stack!r}, "
+                                         f"but {directory} is stack {project.config.stack!r}")
+                the_plan, live = loaded.plan, None
+                if targets or excludes:
+                    raise ProvisionError("--target/--exclude apply when planning, not to a saved plan")
+            else:
+                the_plan, live = await make_plan(session, targets=targets, excludes=excludes)
+                click.echo(render(the_plan, "text", color=sys.stdout.isatty()), nl=False, err=True)
+            if not the_plan.has_changes:
+                click.echo("Nothing to do.", err=True)
+                return None
+            gate(the_plan, options)
+            if not saved and not _confirm(the_plan, yes):
+                raise ProvisionError("apply cancelled; nothing was written")
+            with ProgressReporter(len(the_plan.graph()), stream=sys.stderr) as progress:
+                return await apply_plan(session, the_plan, options, live=live, saved=saved,
+                                        on_event=progress.on_event)
+
+    report = asyncio.run(run())
+    if report is None:
+        return
+    click.echo(render_report_json(report) if fmt == "json" else render_report_text(report), nl=False)
+    if report.exit_code():
+        sys.exit(report.exit_code())

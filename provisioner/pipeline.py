@@ -1,0 +1,64 @@
+"""The apply pipeline behind the CLI: gate -> preconditions -> ids -> execute -> report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from provisioner.apply.events import Listener, broadcast
+from provisioner.apply.executor import execute
+from provisioner.apply.journal import Journal
+from provisioner.apply.preconditions import check_preconditions
+from provisioner.apply.report import Report
+from provisioner.apply.safety import Violation, check_safety
+from provisioner.errors import ProvisionError
+from provisioner.model import LiveState
+from provisioner.plan import Plan
+from provisioner.session import Session, apply_context, needs_live_ids, read_live
+
+DEFAULT_PARALLELISM = 16
+
+
+class UnsafePlanError(ProvisionError):
+    """The plan breaks a safety rule that the user has not overridden; nothing was written."""
+
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        self.violations = list(violations)
+        lines = [f"  - {v.message}" for v in self.violations]
+        super().__init__("\n".join(["refusing to apply; nothing was written:", *lines]), exit_code=1)
+
+
+@dataclass
+class ApplyOptions:
+    """What the user allowed and how hard to push."""
+
+    parallelism: int = DEFAULT_PARALLELISM
+    force: bool = False
+    allow_data_loss: bool = False
+    journal_dir: Path | None = None
+
+
+def gate(plan: Plan, options: ApplyOptions) -> None:
+    """Raise `UnsafePlanError` when thresholds, protection or data-loss rules forbid the plan."""
+    violations = check_safety(plan, force=options.force, allow_data_loss=options.allow_data_loss)
+    if violations:
+        raise UnsafePlanError(violations)
+
+
+async def apply_plan(session: Session, plan: Plan, options: ApplyOptions, *,
+                     live: dict[str, LiveState] | None = None, saved: bool = False,
+                     on_event: Listener | None = None) -> Report:
+    """Execute exactly `plan`. A saved plan is first re-checked against live preconditions."""
+    gate(plan, options)
+    if saved:
+        await check_preconditions(plan, session.providers)
+    if live is None and needs_live_ids(plan):
+        live = await read_live(session)  # ids of the unchanged objects the changes refer to
+    ctx = apply_context(plan, live)
+    listeners: list[Listener | None] = [on_event]
+    if options.journal_dir is not None:
+        listeners.append(Journal(options.journal_dir).on_event)
+    return await execute(plan, session.providers, parallelism=options.parallelism,
+                         per_platform_limits=session.concurrency(), ctx=ctx,
+                         on_event=broadcast(*listeners))
