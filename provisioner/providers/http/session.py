@@ -67,7 +67,6 @@ class HttpSession:
         vendor: Vendor,
         base_url: str,
         credentials: TokenCredentials | ItwinApiKey,
-        token_url_base: str | None = None,
         token_class: str,
         transport: httpx.AsyncBaseTransport | None = None,
         retry: RetryPolicy | None = None,
@@ -94,7 +93,7 @@ class HttpSession:
         if isinstance(credentials, ItwinApiKey):
             self._api_key = credentials.header()
         else:
-            request = credentials.token_request(token_url_base or self.base_url)
+            request = credentials.token_request(self.base_url)
             checked_base_url(request.url, what="token URL")
             self._token_request = request
             self._token_class = token_class
@@ -110,9 +109,6 @@ class HttpSession:
     @property
     def rate_limits(self) -> dict[str, RateLimit]:
         return self._limiter.limits
-
-    def redact_url(self, url: str) -> str:
-        return self._redactor.url(url)
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -218,7 +214,7 @@ class HttpSession:
             request = self._client.build_request(
                 method, url, params=params, json=json, content=content, data=form, headers=send_headers)
             safe_url = self._redactor.url(str(request.url))
-            self._log_request(request, json if json is not None else form)
+            self._log_request(request)
             started = time.perf_counter()
             async with self._slots:
                 self._stats.calls[endpoint_class] += 1
@@ -286,34 +282,33 @@ class HttpSession:
         except ValueError:
             return self._redactor.text(response.text[:500])
 
-    def _loggable_body(self, body: object, content_type: str, raw: bytes) -> str:
-        if body is None:
-            if not raw:
-                return ""
-            if "json" in content_type:
-                try:
-                    body = jsonlib.loads(raw)
-                except ValueError:
-                    return self._redactor.text(raw[:_MAX_LOGGED_BODY].decode("utf-8", "replace"))
-            elif "x-www-form-urlencoded" in content_type:
-                return self._redactor.form(raw.decode("utf-8", "replace"))
+    def _loggable_body(self, content_type: str, raw: bytes) -> str:
+        """A body as it may appear in a log line: secrets masked, truncated."""
+        if not raw:
+            return ""
+        if "x-www-form-urlencoded" in content_type:
+            return self._redactor.form(raw.decode("utf-8", "replace"))[:_MAX_LOGGED_BODY]
+        if "json" in content_type:
+            try:
+                parsed = jsonlib.loads(raw)
+            except ValueError:
+                pass
             else:
-                return self._redactor.text(raw[:_MAX_LOGGED_BODY].decode("utf-8", "replace"))
-        text = jsonlib.dumps(self._redactor.data(body), separators=(",", ":"), default=str)
-        return text[:_MAX_LOGGED_BODY]
+                text = jsonlib.dumps(self._redactor.data(parsed), separators=(",", ":"), ensure_ascii=False)
+                return text[:_MAX_LOGGED_BODY]
+        return self._redactor.text(raw[:_MAX_LOGGED_BODY].decode("utf-8", "replace"))
 
-    def _log_request(self, request: httpx.Request, body: object) -> None:
+    def _log_request(self, request: httpx.Request) -> None:
         if not log.isEnabledFor(logging.DEBUG):
             return
-        content_type = request.headers.get("content-type", "")
-        shown = self._loggable_body(None, content_type, request.content) if body is not None else ""
+        shown = self._loggable_body(request.headers.get("content-type", ""), request.content)
         log.debug("http request %s %s headers=%s body=%s", request.method,
                   self._redactor.url(str(request.url)), self._redactor.headers(dict(request.headers)), shown)
 
     def _log_response(self, request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
         if not log.isEnabledFor(logging.DEBUG):
             return
-        shown = self._loggable_body(None, response.headers.get("content-type", ""), response.content)
+        shown = self._loggable_body(response.headers.get("content-type", ""), response.content)
         log.debug("http response %s %s -> %d in %.3fs headers=%s body=%s", request.method,
                   self._redactor.url(str(request.url)), response.status_code, elapsed,
                   self._redactor.headers(dict(response.headers)), shown)
