@@ -14,7 +14,9 @@ cannot apply it twice:
 
 Any other failure of a request that is not safe to repeat — a read timeout, a connection dropped
 after sending, 500/502/503/504 — raises `AmbiguousWriteError`; the provider looks the object up.
-A 500 is never retried (it usually is deterministic), but on an unsafe request it is ambiguous too.
+A 500 is retried like the other 5xx when the request is safe to repeat (the iTwin guidance is to
+retry every 5xx, and fault injection makes transient 500s real); a deterministic 500 costs a few
+retries before it surfaces as `ServerError`.
 
 Waits use exponential backoff with full jitter: `uniform(0, min(max_delay, base_delay * 2**n))`
 before retry n (0-based). A `Retry-After` header (seconds or an HTTP date) overrides the jitter
@@ -33,7 +35,7 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-RETRY_STATUSES = frozenset({429, 502, 503, 504})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AMBIGUOUS_STATUSES = frozenset({500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENT_METHODS = frozenset({"PUT", "DELETE"})

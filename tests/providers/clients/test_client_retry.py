@@ -112,12 +112,12 @@ async def test_429_exhausted_raises_rate_limited(ih_factory, server: Server) -> 
             await client.get_agent("a1")
 
 
-async def test_500_on_get_is_not_retried(ih_factory, server: Server) -> None:
+async def test_500_on_get_is_retried_then_surfaces(ih_factory, server: Server) -> None:
     server.handler = lambda r: json_response(500, {"errors": [{"message": "No acceptable representation"}]})
     async with ih_factory() as client:
-        with pytest.raises(ServerError):
+        with pytest.raises(ServerError, match="No acceptable representation"):
             await client.get_root_asset()
-    assert len(server.api_requests()) == 1
+    assert len(server.api_requests()) == 4  # the fixture policy: max_attempts=4
 
 
 @pytest.mark.parametrize(
