@@ -20,11 +20,14 @@ class Unsupported(Exception):
     """The text uses YAML outside the fast subset."""
 
 
-_PLAIN_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/ ]*?)[ \t]*:(?:[ \t]+|$)")
+_PLAIN_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/ ]*):(?:[ \t]+|$)")
 _DQ = re.compile(r'"((?:[^"\\]|\\.)*)"')
 _SQ = re.compile(r"'((?:[^']|'')*)'")
 _SEP = re.compile(r"[ \t]*:(?:[ \t]+|$)")
 _FLOW_PLAIN = re.compile(r"-?[^\s,\[\]{}#&*!|>'\"%@`?:\-][^,\[\]{}#:]*")
+_FLOW_ENTRY = re.compile(
+    r"[ \t]*([A-Za-z0-9_][A-Za-z0-9_.\-/]*)[ \t]*:[ \t]+(-?[^\s,\[\]{}#&*!|>'\"%@`?:\-][^,\[\]{}#:]*)(?=[,}])"
+)
 _ESCAPES = {"\\": "\\", '"': '"', "/": "/", "n": "\n", "t": "\t", "r": "\r", "0": "\0", " ": " "}
 _HEX = {"x": 2, "u": 4, "U": 8}
 _BLOCK_START_BAD = set("|>&*!%@`?,]}#")
@@ -218,41 +221,57 @@ class _Parser:
 
     def flow_mapping(self, text: str, pos: int, line_no: int, col: int, path: Path) -> tuple[Any, int]:
         out: dict[Any, Any] = {}
+        size = len(text)
         while True:
-            pos = _skip(text, pos)
-            if pos >= len(text):
-                raise Unsupported
-            if text[pos] == "}":
-                return out, pos + 1
-            key_col = col + pos
-            quoted = text[pos] in "\"'"
-            key, pos = self.flow(text, pos, line_no, col, path) if not quoted else _quoted(text, pos)
-            if isinstance(key, dict | list):
-                raise Unsupported
-            pos = _skip(text, pos)
-            if pos >= len(text) or text[pos] != ":":
-                raise Unsupported
-            pos += 1
-            if not quoted and pos < len(text) and text[pos] not in " \t":
-                raise Unsupported
-            pos = _skip(text, pos)
-            key_path = (*path, key)
-            key_loc: Loc = (self.smap, line_no, key_col)
-            if pos < len(text) and text[pos] in ",}":
-                value, value_loc = None, key_loc
+            simple = _FLOW_ENTRY.match(text, pos)
+            if simple is not None:  # the common `key: plain` entry in one regex
+                key = resolve_plain(simple.group(1))
+                key_loc: Loc = (self.smap, line_no, col + simple.start(1))
+                value_loc: Loc = (self.smap, line_no, col + simple.start(2))
+                value = resolve_plain(simple.group(2).rstrip(" \t"))
+                pos = simple.end()
             else:
-                value_loc = (self.smap, line_no, col + pos)
-                value, pos = self.flow(text, pos, line_no, col, key_path)
+                pos = _skip(text, pos)
+                if pos >= size:
+                    raise Unsupported
+                if text[pos] == "}":
+                    return out, pos + 1
+                key, key_loc, value, value_loc, pos = self.flow_entry(text, pos, line_no, col, path)
+                pos = _skip(text, pos)
+            key_path = (*path, key)
             if key in out:
                 self.doc.issues.append(duplicate_issue(key_path, self.doc.keys[key_path], key_loc))
             else:
-                self.record(key_path, key_loc, value_loc)
+                self.doc.keys[key_path] = key_loc
+                self.doc.values[key_path] = value_loc
                 out[key] = value
-            pos = _skip(text, pos)
-            if pos < len(text) and text[pos] == ",":
+            if pos < size and text[pos] == ",":
                 pos += 1
-            elif pos >= len(text) or text[pos] != "}":
+            elif pos < size and text[pos] == "}":
+                return out, pos + 1
+            else:
                 raise Unsupported
+
+    def flow_entry(self, text: str, pos: int, line_no: int, col: int,
+                   path: Path) -> tuple[Any, Loc, Any, Loc, int]:
+        """One `key: value` entry of a flow mapping, in general form."""
+        key_loc: Loc = (self.smap, line_no, col + pos)
+        quoted = text[pos] in "\"'"
+        key, pos = _quoted(text, pos) if quoted else self.flow(text, pos, line_no, col, path)
+        if isinstance(key, dict | list):
+            raise Unsupported
+        pos = _skip(text, pos)
+        if pos >= len(text) or text[pos] != ":":
+            raise Unsupported
+        pos += 1
+        if not quoted and pos < len(text) and text[pos] not in " \t":
+            raise Unsupported
+        pos = _skip(text, pos)
+        if pos < len(text) and text[pos] in ",}":
+            return key, key_loc, None, key_loc, pos
+        value_loc: Loc = (self.smap, line_no, col + pos)
+        value, pos = self.flow(text, pos, line_no, col, (*path, key))
+        return key, key_loc, value, value_loc, pos
 
     def flow_sequence(self, text: str, pos: int, line_no: int, col: int, path: Path) -> tuple[Any, int]:
         out: list[Any] = []
@@ -274,10 +293,12 @@ class _Parser:
                 raise Unsupported
 
 
+_BLANKS = re.compile(r"[ \t]*")
+
+
 def _skip(text: str, pos: int) -> int:
-    while pos < len(text) and text[pos] in " \t":
-        pos += 1
-    return pos
+    end: int = _BLANKS.match(text, pos).end()  # type: ignore[union-attr]
+    return end
 
 
 def _lines(text: str) -> list[Line]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -135,6 +136,14 @@ def _load_overlay(root: Path, display_root: Path, env: str, issues: list[ConfigI
     return None
 
 
+def _check_env_refs(data: dict[str, Any], locator: Locator, issues: list[ConfigIssue]) -> None:
+    """`${env:...}` is only meaningful in auth fields: report it anywhere else."""
+    for key, value in data.items():
+        if key != "platforms" and _ENV_TEXT not in json.dumps(value, default=str):
+            continue  # quick path: the C JSON encoder finds none in this section
+        _env_refs_outside_auth(value, (key,), locator, issues)
+
+
 def _env_refs_outside_auth(data: Any, path: DocPath, locator: Locator, issues: list[ConfigIssue]) -> None:
     if isinstance(data, dict):
         if len(path) == 2 and path[0] == "platforms":
@@ -244,7 +253,7 @@ def load_project(
         SourceLocation(str(display_root / PROJECT_FILE), 1, 1) if (root / PROJECT_FILE).is_file() else None
     )
     locator = Locator(merged.keys, merged.values, first_file)
-    _env_refs_outside_auth(merged.data, (), locator, issues)
+    _check_env_refs(merged.data, locator, issues)
     config, invalid = _validate_schema(merged.data, locator, issues)
     if config is None:
         raise ConfigError(_sorted(issues))

@@ -21,6 +21,7 @@ from typing import Any
 from jinja2 import FunctionLoader, StrictUndefined, TemplateError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
 
+from provisioner.config.emit import scalar
 from provisioner.config.locations import LineOrigin, SourceMap
 from provisioner.errors import ConfigIssue, SourceLocation
 
@@ -111,6 +112,7 @@ class TemplateRenderer:
             keep_trailing_newline=True,
             autoescape=False,
         )
+        self.env.filters["yaml"] = scalar
 
     def _load(self, name: str) -> tuple[str, str, Any] | None:
         path = (self.root / name).resolve()
@@ -175,14 +177,19 @@ class TemplateRenderer:
         display = self._display(name)
         origins: list[LineOrigin] = []
         lines: list[str] = []
+        cache: dict[str, LineOrigin] = {}
         current = LineOrigin(display, 1, self._line_text(display, 1))
         for raw in tagged.split("\n"):
-            match = _MARK.search(raw)
-            if match is not None:
-                file = self.files[int(match.group(1))]
-                number = int(match.group(2))
-                current = LineOrigin(file, number, self._line_text(file, number))
-                raw = _MARK.sub("", raw)
+            if OPEN in raw:
+                match = _MARK.search(raw)
+                if match is not None:
+                    origin = cache.get(match.group(0))
+                    if origin is None:
+                        file = self.files[int(match.group(1))]
+                        number = int(match.group(2))
+                        origin = cache[match.group(0)] = LineOrigin(file, number, self._line_text(file, number))
+                    current = origin
+                    raw = _MARK.sub("", raw)
             origins.append(current)
             lines.append(raw)
         return Rendered("\n".join(lines), SourceMap(display, origins, lines))
