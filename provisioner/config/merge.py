@@ -74,7 +74,7 @@ class MergedDoc:
             )
 
     def overlay(self, doc: ParsedDoc) -> None:
-        """Deep-merge an env overlay: its mappings merge, anything else replaces."""
+        """Apply an env overlay as a JSON merge patch: mappings merge, null deletes, the rest replaces."""
         self.issues.extend(doc.issues)
         if not isinstance(doc.data, dict):
             return
@@ -87,6 +87,9 @@ def _deep_merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for key, value in over.items():
-            out[key] = _deep_merge(base[key], value) if key in base else value
+            if value is None:
+                out.pop(key, None)
+            else:
+                out[key] = _deep_merge(base[key], value) if key in base else value
         return out
     return over

@@ -10,17 +10,26 @@ from provisioner.config.addresses import address_of_path
 from provisioner.config.locations import Locator, Path
 from provisioner.errors import ConfigIssue
 
+_MISSING = object()
+
+
+def _child(node: Any, segment: int | str) -> Any:
+    if isinstance(node, dict):
+        return node.get(segment, _MISSING)
+    if isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node):
+        return node[segment]
+    return _MISSING
+
 
 def data_path(data: Any, loc: tuple[int | str, ...]) -> Path:
     """Follow a pydantic error `loc` through the data, dropping union tags that are not keys."""
     path: list[Any] = []
     node = data
     for segment in loc:
-        if (isinstance(node, dict) and segment in node) or (
-            isinstance(node, list) and isinstance(segment, int) and 0 <= segment < len(node)
-        ):
+        child = _child(node, segment)
+        if child is not _MISSING:
             path.append(segment)
-            node = node[segment]
+            node = child
         elif isinstance(node, dict) and segment not in node and segment == loc[-1]:
             path.append(segment)  # a missing or unknown field: keep its name
             break

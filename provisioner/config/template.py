@@ -187,7 +187,8 @@ class TemplateRenderer:
                     if origin is None:
                         file = self.files[int(match.group(1))]
                         number = int(match.group(2))
-                        origin = cache[match.group(0)] = LineOrigin(file, number, self._line_text(file, number))
+                        origin = LineOrigin(file, number, self._line_text(file, number))
+                        cache[match.group(0)] = origin
                     current = origin
                     raw = _MARK.sub("", raw)
             origins.append(current)
