@@ -36,15 +36,37 @@ class Ih:
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.c = client
 
-    async def aspect_type(self, name: str, category: str = "dynamic", variables: list[dict[str, Any]] | None = None,
-                          **extra: Any) -> httpx.Response:
-        body = {"name": name, "category": category, "scope": "private",
-                "variables": variables or [{"name": "speed", "dataType": "DOUBLE", "unit": "rpm"}], **extra}
+    async def aspect_type(
+        self,
+        name: str,
+        category: str = "dynamic",
+        variables: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {
+            "name": name,
+            "category": category,
+            "scope": "private",
+            "variables": variables or [{"name": "speed", "dataType": "DOUBLE", "unit": "rpm"}],
+            **extra,
+        }
         return await self.c.put(f"{AM}/aspecttypes/sandbox.{name}", json=body)
 
-    async def asset_type(self, name: str, parent: str = "core.basicasset", aspects: list[dict[str, str]] | None = None,
-                         variables: list[dict[str, Any]] | None = None, **extra: Any) -> httpx.Response:
-        body = {"name": name, "parentTypeId": parent, "aspects": aspects or [], "variables": variables or [], **extra}
+    async def asset_type(
+        self,
+        name: str,
+        parent: str = "core.basicasset",
+        aspects: list[dict[str, str]] | None = None,
+        variables: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {
+            "name": name,
+            "parentTypeId": parent,
+            "aspects": aspects or [],
+            "variables": variables or [],
+            **extra,
+        }
         return await self.c.put(f"{AM}/assettypes/sandbox.{name}", json=body)
 
     async def root_id(self) -> str:
@@ -52,12 +74,16 @@ class Ih:
 
     async def asset(self, name: str, type_id: str, parent: str | None = None, **extra: Any) -> httpx.Response:
         parent = parent or await self.root_id()
-        return await self.c.post(f"{AM}/assets", json={"name": name, "typeId": type_id, "parentId": parent, **extra})
+        return await self.c.post(
+            f"{AM}/assets", json={"name": name, "typeId": type_id, "parentId": parent, **extra}
+        )
 
     async def pump_model(self) -> str:
         """Aspect type Motor (dynamic: speed DOUBLE rpm, label STRING), asset type Pump, one pump asset."""
-        variables = [{"name": "speed", "dataType": "DOUBLE", "unit": "rpm"},
-                     {"name": "label", "dataType": "STRING", "length": 20}]
+        variables = [
+            {"name": "speed", "dataType": "DOUBLE", "unit": "rpm"},
+            {"name": "label", "dataType": "STRING", "length": 20},
+        ]
         assert (await self.aspect_type("Motor", variables=variables)).status_code == 201
         aspects = [{"name": "motor", "aspectTypeId": "sandbox.Motor"}]
         assert (await self.asset_type("Pump", aspects=aspects)).status_code == 201
@@ -70,8 +96,9 @@ class Ih:
         asset = await self.asset(name, "core.mclib")
         assert asset.status_code == 201
         agent_id = str(asset.json()["assetId"])
-        created = await self.c.post(f"{AGM}/agents",
-                                    json={"name": name, "securityProfile": "SHARED_SECRET", "entityId": agent_id})
+        created = await self.c.post(
+            f"{AGM}/agents", json={"name": name, "securityProfile": "SHARED_SECRET", "entityId": agent_id}
+        )
         assert created.status_code == 201, created.text
         if points is not None:
             await self.dsc(agent_id, points, "0")
@@ -79,16 +106,32 @@ class Ih:
 
     async def dsc(self, agent_id: str, points: list[dict[str, Any]], etag: str) -> httpx.Response:
         body = {"configurationId": "cfg", "dataSources": [{"name": "ds", "dataPoints": points}]}
-        response = await self.c.put(f"{AGM}/agents/{agent_id}/dataSourceConfiguration", json=body,
-                                    headers={"If-Match": etag})
+        response = await self.c.put(
+            f"{AGM}/agents/{agent_id}/dataSourceConfiguration", json=body, headers={"If-Match": etag}
+        )
         assert response.status_code == 200, response.text
         return response
 
-    async def mapping(self, agent_id: str, point: str, entity: str, aspect: str = "motor", var: str = "speed",
-                      keep: bool = False) -> httpx.Response:
-        return await self.c.post(f"{MC}/dataPointMappings", json={
-            "agentId": agent_id, "dataPointId": point, "entityId": entity, "propertySetName": aspect,
-            "propertyName": var, "keepMapping": keep})
+    async def mapping(
+        self,
+        agent_id: str,
+        point: str,
+        entity: str,
+        aspect: str = "motor",
+        var: str = "speed",
+        keep: bool = False,
+    ) -> httpx.Response:
+        return await self.c.post(
+            f"{MC}/dataPointMappings",
+            json={
+                "agentId": agent_id,
+                "dataPointId": point,
+                "entityId": entity,
+                "propertySetName": aspect,
+                "propertyName": var,
+                "keepMapping": keep,
+            },
+        )
 
 
 def point(pid: str = "dp1", type_: str = "DOUBLE", unit: str = "rpm") -> dict[str, Any]:
@@ -115,8 +158,9 @@ def sandbox(settings: SandboxSettings) -> Sandbox:
 
 
 async def token_for(client: httpx.AsyncClient) -> str:
-    response = await client.post("/oauth/token", data={"grant_type": "client_credentials"},
-                                 auth=("sandbox-client", "sandbox-secret"))
+    response = await client.post(
+        "/oauth/token", data={"grant_type": "client_credentials"}, auth=("sandbox-client", "sandbox-secret")
+    )
     assert response.status_code == 200, response.text
     return str(response.json()["access_token"])
 

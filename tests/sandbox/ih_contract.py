@@ -12,7 +12,11 @@ import jsonschema
 from ruamel.yaml import YAML
 
 SPEC_DIR = Path(__file__).resolve().parents[2] / "../shared/reference/insights-hub-openapi"
-SPECS = {"am": "assetmanagement-v3-18-4.yaml", "agm": "agentmanagement-v3-5-2.yaml", "mc": "mindconnect-v3-6-0.yaml"}
+SPECS = {
+    "am": "assetmanagement-v3-18-4.yaml",
+    "agm": "agentmanagement-v3-5-2.yaml",
+    "mc": "mindconnect-v3-6-0.yaml",
+}
 # statuses a spec leaves out get the service's own error definition
 FALLBACK_ERROR = {"am": "errors", "agm": "Error", "mc": "error"}
 EVENT_ERROR = "Errors"
@@ -21,7 +25,10 @@ EVENT_ERROR = "Errors"
 def _python_patterns(node: Any) -> Any:
     """Java regex classes the spec uses (\\p{L}) rewritten for Python's re (letters → \\w)."""
     if isinstance(node, dict):
-        return {k: (v.replace("\\p{L}", "\\w") if k == "pattern" else _python_patterns(v)) for k, v in node.items()}
+        return {
+            k: (v.replace("\\p{L}", "\\w") if k == "pattern" else _python_patterns(v))
+            for k, v in node.items()
+        }
     if isinstance(node, list):
         return [_python_patterns(v) for v in node]
     return node

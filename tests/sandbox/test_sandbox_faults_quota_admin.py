@@ -1,4 +1,4 @@
-"""Cross-cutting behaviour: faults (deterministic under seed), quotas, latency, counts and the admin surface."""
+"""Cross-cutting behaviour: faults (deterministic under seed), quotas, latency, counts, admin."""
 
 from __future__ import annotations
 
@@ -91,7 +91,10 @@ async def test_ids_are_deterministic_under_seed() -> None:
 def test_fault_spec_grammar() -> None:
     rules = parse_faults("429=5%, 503=2.5 @/api/assetmanagement/*,reset=1%")
     assert [(r.kind, r.probability, r.glob) for r in rules] == [
-        ("429", 0.05, None), ("503", 0.025, "/api/assetmanagement/*"), ("reset", 0.01, None)]
+        ("429", 0.05, None),
+        ("503", 0.025, "/api/assetmanagement/*"),
+        ("reset", 0.01, None),
+    ]
     for bad in ("418=5%", "429", "500=150%", "500=60%,503=60%"):
         with pytest.raises(FaultSpecError):
             parse_faults(bad)
@@ -107,7 +110,9 @@ async def test_latency_is_added_per_request(sandbox: Sandbox) -> None:
 
 async def test_custom_quota_gives_429_with_retry_after_and_refills(sandbox: Sandbox, clock: Clock) -> None:
     async with connect(sandbox) as client:
-        admin = await client.put("/_sandbox/quota", json={"limits": {f"GET {MC}/dataPointMappings": [[3, 60]]}})
+        admin = await client.put(
+            "/_sandbox/quota", json={"limits": {f"GET {MC}/dataPointMappings": [[3, 60]]}}
+        )
         assert admin.status_code == 200
         codes = [(await client.get(f"{MC}/dataPointMappings")).status_code for _ in range(4)]
         assert codes == [200, 200, 200, 429]

@@ -25,8 +25,9 @@ async def test_in_process_restart_keeps_state_and_signing_key(tmp_path: Path) ->
         pump = await Ih(client).pump_model()
     assert state.exists() and not list(tmp_path.glob(".s.json.*"))
     second = Sandbox(SandboxSettings(state_file=state))
-    async with httpx.AsyncClient(transport=second.transport(), base_url=BASE_URL,
-                                 headers={"Authorization": f"Bearer {token}"}) as client:
+    async with httpx.AsyncClient(
+        transport=second.transport(), base_url=BASE_URL, headers={"Authorization": f"Bearer {token}"}
+    ) as client:
         assert (await client.get(f"{AM}/assets/{pump}")).json()["name"] == "pump1"
         fresh = (await Ih(client).asset("next", "core.basicasset")).json()["assetId"]
         assert fresh != pump
@@ -36,7 +37,7 @@ async def test_in_process_restart_keeps_state_and_signing_key(tmp_path: Path) ->
 def test_corrupt_state_file_is_refused(tmp_path: Path, content: str) -> None:
     state = tmp_path / "s.json"
     state.write_text(content)
-    with pytest.raises(StateFileError, match="s.json"):
+    with pytest.raises(StateFileError, match=r"s\.json"):
         Sandbox(SandboxSettings(state_file=state))
 
 
@@ -47,8 +48,12 @@ def _free_port() -> int:
 
 
 def _start(state: Path, port: int) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, "-m", "provisioner", "sandbox", "--port", str(port), "--state",
-                             str(state)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "provisioner", "sandbox", "--port", str(port), "--state", str(state)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def _wait_ready(proc: subprocess.Popen[str], url: str) -> None:
@@ -77,12 +82,21 @@ def test_cli_restart_keeps_everything(tmp_path: Path) -> None:
     banner = ""
     try:
         _wait_ready(proc, url)
-        token = httpx.post(f"{url}/oauth/token", data={"grant_type": "client_credentials"},
-                           auth=("sandbox-client", "sandbox-secret")).json()["access_token"]
+        token = httpx.post(
+            f"{url}/oauth/token",
+            data={"grant_type": "client_credentials"},
+            auth=("sandbox-client", "sandbox-secret"),
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        body = {"name": "Motor", "category": "dynamic", "scope": "private",
-                "variables": [{"name": "speed", "dataType": "DOUBLE"}]}
-        assert httpx.put(f"{url}{AM}/aspecttypes/sandbox.Motor", json=body, headers=headers).status_code == 201
+        body = {
+            "name": "Motor",
+            "category": "dynamic",
+            "scope": "private",
+            "variables": [{"name": "speed", "dataType": "DOUBLE"}],
+        }
+        assert (
+            httpx.put(f"{url}{AM}/aspecttypes/sandbox.Motor", json=body, headers=headers).status_code == 201
+        )
     finally:
         banner = _stop(proc)
     assert "sandbox-client / sandbox-secret" in banner and url in banner
@@ -98,13 +112,21 @@ def test_cli_restart_keeps_everything(tmp_path: Path) -> None:
 def test_cli_truncated_state_file_exits_non_zero_with_a_message(tmp_path: Path) -> None:
     state = tmp_path / "s.json"
     state.write_text('{"version": 1, "insightsHub": {"assets": [')
-    done = subprocess.run([sys.executable, "-m", "provisioner", "sandbox", "--port", str(_free_port()),
-                           "--state", str(state)], capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "provisioner", "sandbox", "--port", str(_free_port()), "--state", str(state)],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode != 0
     assert "corrupt" in done.stderr and str(state) in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_refuses_non_loopback_host() -> None:
-    done = subprocess.run([sys.executable, "-m", "provisioner", "sandbox", "--host", "0.0.0.0"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "provisioner", "sandbox", "--host", "0.0.0.0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode != 0 and "--allow-remote" in done.stderr
