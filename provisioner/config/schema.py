@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator, model_validator
 
 from provisioner.config.secrets import Secret, SecretOrStr
 from provisioner.config.urls import check_url
@@ -94,9 +94,14 @@ class InsightsHubSettings(Model):
     def _one_endpoint(self) -> InsightsHubSettings:
         if (self.gateway is None) == (self.region is None):
             raise ValueError("set exactly one of gateway and region")
-        if self.gateway is not None:
-            check_url(self.gateway)
         return self
+
+    @field_validator("gateway")
+    @classmethod
+    def _gateway_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            check_url(value)
+        return value
 
     @property
     def base_url(self) -> str:
@@ -120,10 +125,11 @@ class ImsCredentials(Model):
     scope: str = "itwin-platform"
     token_url: str = "https://ims.bentley.com/connect/token"
 
-    @model_validator(mode="after")
-    def _https(self) -> ImsCredentials:
-        check_url(self.token_url)
-        return self
+    @field_validator("token_url")
+    @classmethod
+    def _token_url(cls, value: str) -> str:
+        check_url(value)
+        return value
 
 
 ItwinIotAuth = Annotated[
@@ -141,10 +147,11 @@ class ItwinIotSettings(Model):
     rate_limits: RateLimits = "vendor"
     concurrency: Annotated[int, Field(ge=1, le=64)] = 4
 
-    @model_validator(mode="after")
-    def _https(self) -> ItwinIotSettings:
-        check_url(self.url)
-        return self
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        check_url(value)
+        return value
 
     @property
     def base_url(self) -> str:

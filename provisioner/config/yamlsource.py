@@ -87,7 +87,11 @@ def parse_ruamel(text: str, smap: SourceMap) -> ParsedDoc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         where = smap.locate(mark.line, mark.column) if mark is not None else smap.locate(0, 0)
-        doc.issues.append(ConfigIssue(f"YAML syntax error: {problem}", where))
+        context = ""
+        if exc.context and exc.context_mark is not None and exc.problem:
+            start = smap.locate(exc.context_mark.line, exc.context_mark.column)
+            context = f" ({exc.context} started at {start})"
+        doc.issues.append(ConfigIssue(f"YAML syntax error: {problem}{context}", where))
         return doc
     except (YAMLError, RecursionError, ValueError) as exc:
         doc.issues.append(ConfigIssue(f"YAML error: {type(exc).__name__}", smap.locate(0, 0)))
