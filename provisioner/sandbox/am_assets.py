@@ -114,7 +114,7 @@ class AssetService:
         query = request.query_params
         predicate = parse_filter(query.get("filter"), ASSET_FIELDS, {"hasType": self._has_type})
         order = parse_sort(query.get("sort"), ASSET_FIELDS, "assetId")
-        docs = list(self.ctx.state.assets.values())
+        docs = self._candidates(query.get("filter"))
         if predicate is not None:
             docs = [d for d in docs if predicate(d)]
         if order:
@@ -127,6 +127,20 @@ class AssetService:
                 self.render(d, base, basic=basic) for d in body["_embedded"]["assets"]
             ]
         return json_response(body, media_type=HAL)
+
+    def _candidates(self, raw: str | None) -> list[Doc]:
+        """Assets to filter: from the parent or type index when the filter pins one to a plain value."""
+        state = self.ctx.state
+        try:
+            tree = json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            tree = None  # parse_filter reports it
+        if isinstance(tree, dict):
+            if isinstance(tree.get("parentId"), str):
+                return [state.assets[i] for i in state.asset_children.get(tree["parentId"].lower(), {})]
+            if isinstance(tree.get("typeId"), str):
+                return [state.assets[i] for i in state.assets_by_type.get(type_key(tree["typeId"]), {})]
+        return list(state.assets.values())
 
     def _has_type(self, value: Any) -> Predicate:
         keys = set(self.ctx.state.type_descendants(str(value)))

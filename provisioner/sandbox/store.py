@@ -38,8 +38,9 @@ class IhState:
     mappings: dict[str, Doc] = field(default_factory=dict)
     event_mappings: dict[str, Doc] = field(default_factory=dict)
     # indexes
-    asset_children: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    assets_by_type: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # insertion-ordered (dict as ordered set) so indexed lists keep creation order
+    asset_children: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    assets_by_type: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     type_children: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     aspect_users: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     aspect_names: dict[str, str] = field(default_factory=dict)
@@ -79,19 +80,22 @@ class IhState:
         self._unindex_asset_type(key, self.asset_types.pop(key))
 
     def put_asset(self, doc: Doc) -> None:
-        old = self.assets.get(doc["assetId"])
+        asset_id = doc["assetId"]
+        old = self.assets.get(asset_id)
+        self.assets[asset_id] = doc
+        if old is not None and old["parentId"] == doc["parentId"] and old["typeId"] == doc["typeId"]:
+            return
         if old is not None:
-            self.asset_children[old["parentId"]].discard(doc["assetId"])
-            self.assets_by_type[type_key(old["typeId"])].discard(doc["assetId"])
-        self.assets[doc["assetId"]] = doc
+            self.asset_children[old["parentId"]].pop(asset_id, None)
+            self.assets_by_type[type_key(old["typeId"])].pop(asset_id, None)
         if doc["parentId"]:
-            self.asset_children[doc["parentId"]].add(doc["assetId"])
-        self.assets_by_type[type_key(doc["typeId"])].add(doc["assetId"])
+            self.asset_children[doc["parentId"]][asset_id] = None
+        self.assets_by_type[type_key(doc["typeId"])][asset_id] = None
 
     def drop_asset(self, asset_id: str) -> None:
         doc = self.assets.pop(asset_id)
-        self.asset_children[doc["parentId"]].discard(asset_id)
-        self.assets_by_type[type_key(doc["typeId"])].discard(asset_id)
+        self.asset_children[doc["parentId"]].pop(asset_id, None)
+        self.assets_by_type[type_key(doc["typeId"])].pop(asset_id, None)
 
     def put_agent(self, doc: Doc) -> None:
         old = self.agents.get(doc["id"])

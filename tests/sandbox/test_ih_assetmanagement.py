@@ -262,3 +262,20 @@ async def test_deleting_a_mapped_asset_makes_its_mappings_missing_property(
     assert (await client.delete(f"{AM}/assets/{pump}", headers={"If-Match": "0"})).status_code == 204
     after = (await client.get(f"/api/mindconnect/v3/dataPointMappings/{mapping['id']}")).json()
     assert after["validity"] == {"status": "INVALID", "reasons": ["MISSING_PROPERTY"]}
+
+
+async def test_children_link_and_indexed_filters_keep_creation_order(
+    client: httpx.AsyncClient, ih: Ih
+) -> None:
+    area = (await ih.asset("area", "core.basicarea")).json()
+    kids = [
+        (await ih.asset(f"k{i}", "core.basicsite", parent=area["assetId"])).json()["assetId"]
+        for i in range(3)
+    ]
+    children = (await client.get(area["_links"]["children"]["href"])).json()
+    assert [a["assetId"] for a in children["_embedded"]["assets"]] == kids
+    await client.patch(f"{AM}/assets/{kids[0]}", json={"name": "renamed"}, headers={"If-Match": "0"})
+    sites = (
+        await client.get(f"{AM}/assets", params=filter_q({"typeId": "core.basicsite", "name": "renamed"}))
+    ).json()
+    assert [a["assetId"] for a in sites["_embedded"]["assets"]] == [kids[0]]
