@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from provisioner.model import Action
+from provisioner.model import Action, FieldChange
+from provisioner.model.resource import JSON
 from provisioner.plan.builder import Plan
 from provisioner.render.view import ChangeRow, PlanView, Summary, as_view, duration, format_value
 
@@ -41,13 +42,30 @@ def summary_lines(summary: Summary, warnings: tuple[str, ...], *, color: bool = 
     return lines
 
 
+def _compact(value: JSON) -> JSON:
+    """`value` without unset (null) map entries, at any depth."""
+    if isinstance(value, dict):
+        return {k: _compact(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_compact(v) for v in value]
+    return value
+
+
+def shown_fields(row: ChangeRow) -> tuple[FieldChange, ...]:
+    """The field lines of a change; a create lists only what it sets (no `(none) → (none)` noise)."""
+    if row.action is not Action.CREATE:
+        return row.fields
+    return tuple(FieldChange(f.path, None, _compact(f.after)) for f in row.fields
+                 if f.after not in (None, {}, []))
+
+
 def row_lines(row: ChangeRow, *, color: bool = False) -> list[str]:
     """One change: `<symbol> <address> (<kind>)` with markers, then fields, reasons, side effects."""
     flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected))
     marks = "".join(f" {mark}" for mark, on in flags if on)
     head = f"{row.symbol} {row.address} ({row.kind})"
     lines = [_paint(head, _COLORS[row.action], color) + (_paint(marks, "1;31", color) if marks else "")]
-    for field in row.fields:
+    for field in shown_fields(row):
         lines.append(f"    {field.path}: {format_value(field.before)} → {format_value(field.after)}")
     lines.extend(f"    # {reason}" for reason in row.reasons)
     lines.extend(f"    ! side effect: {effect}" for effect in row.side_effects)
