@@ -3,8 +3,10 @@
 A node starts as soon as all its predecessors are done (`TopologicalSorter.get_ready()/done()`),
 bounded by `parallelism` overall and `per_platform_limits` per platform. A failed node's
 dependents are skipped, transitively; independent branches go on. Transient errors (timeouts,
-connection errors, HTTP 408/429/5xx) are retried; creates are safe to retry because providers
-look an object up by identity before creating it again.
+connection errors, HTTP 408/429/5xx) are retried, and so is a write whose outcome stayed unknown
+(`AmbiguousWriteError`): a provider raises it only after its lookup by identity found nothing, so
+the write was not applied, and the next attempt's create looks the object up again before
+writing. Updates and deletes are guarded by etags or are idempotent.
 """
 
 from __future__ import annotations
@@ -22,12 +24,16 @@ from provisioner.model import Action, ApplyContext, Provider
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import platform_of
 from provisioner.plan.graph import ExecutionGraph, Node
+from provisioner.providers.http.errors import AmbiguousWriteError
 
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: timeouts, lost connections, 408/429/5xx answers."""
+    """True for failures worth retrying: timeouts, lost connections, 408/429/5xx answers, and
+    writes of unknown outcome that the provider's lookup did not find applied."""
+    if isinstance(exc, AmbiguousWriteError):
+        return True
     if isinstance(exc, ApiError):
         return exc.status in TRANSIENT_STATUS
     return isinstance(exc, TimeoutError | ConnectionError | httpx.TransportError)
@@ -81,7 +87,7 @@ async def execute(
     per_platform_limits: Mapping[str, int] | None = None,
     ctx: ApplyContext,
     on_event: Listener | None = None,
-    retries: int = 2,
+    retries: int = 4,
     retry_delay: float = 0.5,
     transient: Callable[[BaseException], bool] = is_transient,
 ) -> Report:

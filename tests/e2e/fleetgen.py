@@ -1,0 +1,82 @@
+"""Generate an N-site copy of examples/fleet: the example's files with a generated vars/sites.csv.
+
+Each site expands (through `fleet.yaml.j2`) into a site and pump asset, an agent with its data
+source configuration, 6 data point mappings and an event mapping, and an iTwin connection with
+a device and 2 sensors. Rows are deterministic: the same `sites` always gives the same project.
+`duplicates` audits a sandbox snapshot for objects created twice.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet"
+COLUMNS = ("key", "name", "city", "country", "lat", "lon", "elev", "pump_serial")
+
+
+def site_rows(sites: int) -> list[dict[str, str]]:
+    """`sites` rows of vars/sites.csv: `site-0001` … with distinct names, serials and places."""
+    rows = []
+    for n in range(1, sites + 1):
+        city = f"Town{n:04d}"
+        rows.append({
+            "key": f"site-{n:04d}",
+            "name": f"{city} Pumping Station",
+            "city": city,
+            "country": "DE",
+            "lat": f"{47.0 + (n % 500) * 0.01:.4f}",
+            "lon": f"{6.0 + (n // 500) * 0.5 + (n % 7) * 0.1:.4f}",
+            "elev": f"{10.0 + n % 90:.1f}",
+            "pump_serial": f"PX-{10000 + n}",
+        })
+    return rows
+
+
+def make_fleet(dest: Path, sites: int, *, port: int | None = None) -> Path:
+    """Write the fleet example with `sites` sites into `dest` (created; the project directory).
+
+    With `port`, env/test.yaml points both platforms at a sandbox on 127.0.0.1:`port`
+    (load the project with `env="test"`). Returns `dest`.
+    """
+    if sites < 1:
+        raise ValueError("a fleet needs at least one site")
+    shutil.copytree(EXAMPLE, dest, dirs_exist_ok=True)
+    with (dest / "vars" / "sites.csv").open("w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=COLUMNS, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(site_rows(sites))
+    if port is not None:
+        overlay = dest / "env" / "test.yaml"
+        overlay.parent.mkdir(exist_ok=True)
+        overlay.write_text(
+            "platforms:\n"
+            f"  insights_hub: {{gateway: 'http://127.0.0.1:{port}'}}\n"
+            f"  itwin_iot: {{url: 'http://127.0.0.1:{port}'}}\n"
+        )
+    return dest
+
+
+def duplicates(snapshot: Mapping[str, Any]) -> dict[str, int]:
+    """Objects that exist more than once in a sandbox snapshot (`Sandbox.snapshot()`), by identity.
+
+    Assets by (name, parent), agents by name, data point mappings by (agent, data point, entity,
+    aspect, variable), event mappings by (agent, asset, event type, field, value), iTwin nodes,
+    devices and sensors by SERIAL_NO. Maps a description of each duplicated identity to its count.
+    """
+    hub, itwin = snapshot["insightsHub"], snapshot["itwin"]
+    keyed: list[tuple[str, tuple[Any, ...]]] = []
+    keyed += [("asset", (a["name"], a.get("parentId"))) for a in hub["assets"]]
+    keyed += [("agent", (a["name"],)) for a in hub["agents"]]
+    keyed += [("mapping", (m["agentId"], m["dataPointId"], m["entityId"], m["propertySetName"],
+                           m["propertyName"])) for m in hub["dataPointMappings"]]
+    keyed += [("event mapping", (m["agentId"], m["assetId"], m["eventTypeId"], m.get("eventTypeFieldName"),
+                                 m.get("eventTypeFieldValue"))) for m in hub.get("eventMappings", [])]
+    keyed += [(f"itwin {e['kind']}", (e["props"]["SERIAL_NO"],)) for e in itwin["entities"]
+              if (e.get("props") or {}).get("SERIAL_NO")]
+    counts = Counter(keyed)
+    return {f"{kind} {ident}": n for (kind, ident), n in counts.items() if n > 1}
