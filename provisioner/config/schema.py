@@ -328,24 +328,32 @@ class Metric(Model):
 
 
 class Sensor(Model):
-    """A sensor of a device; its refId is derived from stack and keys."""
+    """A sensor of a device; its refId is derived from stack and keys.
+
+    `id` pins an existing sensor (its raw id) to adopt it: the next apply gives it this stack's refId.
+    """
 
     name: str | None = None
     template: Annotated[str, Field(min_length=1)]
     location: GeoPoint | None = None
     notes: str | None = None
     metrics: list[Metric] = Field(default_factory=list)
+    id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
 
 
 class Device(Model):
-    """A device of a connection; its refId is derived from stack and keys."""
+    """A device of a connection; its refId is derived from stack and keys.
+
+    `id` pins an existing device (its raw id) to adopt it: the next apply gives it this stack's refId.
+    """
 
     name: str | None = None
     template: Annotated[str, Field(min_length=1)]
     location: GeoPoint | None = None
     notes: str | None = None
     sensors: dict[str, Sensor] = Field(default_factory=dict)
+    id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
 
 
