@@ -178,7 +178,11 @@ def bearer_token(request: Request) -> str | None:
 
 def request_base_url(request: Request) -> str:
     """The origin the client used, e.g. `http://127.0.0.1:8700` (used for `baseUrl` and links)."""
-    return f"{request.url.scheme}://{request.url.netloc}"
+    host = request.headers.get("host")
+    if not host:
+        server = request.scope.get("server") or ("127.0.0.1", 80)
+        host = f"{server[0]}:{server[1]}"
+    return f"{request.scope.get('scheme', 'http')}://{host}"
 
 
 def _uaa_error(status: int, error: str, description: str) -> Response:

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from starlette.requests import Request
 
+from provisioner.sandbox.auth_ih import request_base_url
 from provisioner.sandbox.errors import HttpError
 
 Doc = dict[str, Any]
@@ -34,11 +35,12 @@ def _slice(items: Sequence[Doc], page: int, size: int) -> tuple[Sequence[Doc], i
 def hal_page(request: Request, key: str, items: Sequence[Doc], page: int, size: int) -> Doc:
     """A HAL list; a page past the end is an empty 200 without `_embedded` (reference 2.7)."""
     chunk, total_pages = _slice(items, page, size)
+    base = request_base_url(request) + request.scope["path"]
 
     def href(number: int) -> dict[str, str]:
         params = dict(request.query_params)
         params.update(page=str(number), size=str(size))
-        return {"href": f"{request.url.replace(query='')}?{urlencode(params)}"}
+        return {"href": f"{base}?{urlencode(params)}"}
 
     links: Doc = {"self": href(page)}
     if total_pages > 1:
