@@ -3,7 +3,8 @@
 Each site expands (through `fleet.yaml.j2`) into a site and pump asset, an agent with its data
 source configuration, 6 data point mappings and an event mapping, and an iTwin connection with
 a device and 2 sensors. Rows are deterministic: the same `sites` always gives the same project.
-`duplicates` audits a sandbox snapshot for objects created twice.
+`duplicates` audits a sandbox snapshot for objects created twice; `drift` compares a fresh read
+with the configuration.
 """
 
 from __future__ import annotations
@@ -14,6 +15,9 @@ from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from provisioner.plan.diff import diff_attrs
+from provisioner.session import Session, read_live
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "fleet"
 COLUMNS = ("key", "name", "city", "country", "lat", "lon", "elev", "pump_serial")
@@ -80,3 +84,23 @@ def duplicates(snapshot: Mapping[str, Any]) -> dict[str, int]:
               if (e.get("props") or {}).get("SERIAL_NO")]
     counts = Counter(keyed)
     return {f"{kind} {ident}": n for (kind, ident), n in counts.items() if n > 1}
+
+
+async def drift(session: Session) -> list[str]:
+    """What keeps the platforms from matching the configuration, by a fresh read of `session`.
+
+    Every desired address must be live with attributes equal to the desired ones, and nothing
+    else may be managed by the stack. Returns one line per mismatch; empty means converged.
+    """
+    live = await read_live(session)
+    problems = []
+    for name, provider in session.providers.items():
+        managed = dict(live[name].managed)
+        for resource in provider.desired():
+            found = managed.pop(resource.address, None)
+            if found is None:
+                problems.append(f"missing: {resource.address}")
+            elif fields := diff_attrs(found.attrs, resource.attrs):
+                problems.append(f"differs: {resource.address}: {', '.join(f.path for f in fields)}")
+        problems += [f"extra: {address}" for address in sorted(managed)]
+    return problems
