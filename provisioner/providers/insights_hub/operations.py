@@ -13,6 +13,7 @@ from typing import Any, Protocol, TypeVar
 
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change
+from provisioner.plan.builder import ADOPT_REASON
 from provisioner.providers.http.errors import (
     AmbiguousWriteError,
     ConflictError,
@@ -21,7 +22,7 @@ from provisioner.providers.http.errors import (
 )
 from provisioner.providers.insights_hub import bodies, kinds
 from provisioner.providers.insights_hub.normalize import dsc_attrs
-from provisioner.providers.marker import split_description
+from provisioner.providers.marker import mark_description, split_description
 
 JSONDict = dict[str, Any]
 T = TypeVar("T")
@@ -243,12 +244,14 @@ class Operations:
         agent = await self.client.get_agent(agent_id)
         if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
-        if before.get("name") != after["name"] or before.get("parent") != after["parent"]:
+        adopting = ADOPT_REASON in change.reasons  # the agent's asset lacks this stack's marker
+        if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
             asset = await self.client.get_asset(agent_id)
             etag = asset["etag"]
             if before.get("parent") != after["parent"]:
                 etag = (await self.client.move_asset(agent_id, parent_id, etag)).get("etag", etag)
-            update = {"name": after["name"], "description": asset.get("description")}
+            text, _, _ = split_description(asset.get("description"))
+            update = {"name": after["name"], "description": mark_description(text, self.stack, key)}
             await self.client.put_asset(agent_id, update, etag)
         return None
 

@@ -26,9 +26,16 @@ def user_props(attrs: Mapping[str, Any], *, creating: bool) -> JSONDict:
     return props
 
 
-def sensor_entry(attrs: Mapping[str, Any] | None, ref: str, state: str) -> JSONDict:
-    """A sensor entry: `new` carries the template and the metric/unit maps, `remove` only the refId."""
+def sensor_entry(attrs: Mapping[str, Any] | None, ref: str, state: str,
+                 entity_id: str | None = None) -> JSONDict:
+    """A sensor entry: `new` carries the template and the metric/unit maps, `remove` only the refId.
+
+    With `entity_id` the entry targets the sensor by id, and a refId that differs re-keys it
+    (how an adopted sensor receives this stack's refId).
+    """
     entry: JSONDict = {"changeState": state, "refId": ref}
+    if entity_id is not None:
+        entry["id"] = entity_id
     if state == "remove" or attrs is None:
         return entry
     props = user_props(attrs, creating=state == "new")
@@ -42,9 +49,14 @@ def sensor_entry(attrs: Mapping[str, Any] | None, ref: str, state: str) -> JSOND
 
 
 def device_entry(attrs: Mapping[str, Any] | None, ref: str, state: str | None,
-                 sensors: Sequence[JSONDict] = ()) -> JSONDict:
-    """A device entry; `state=None` addresses an existing device only to reach its sensors."""
+                 sensors: Sequence[JSONDict] = (), entity_id: str | None = None) -> JSONDict:
+    """A device entry; `state=None` addresses an existing device only to reach its sensors.
+
+    With `entity_id` the entry targets the device by id (see `sensor_entry`).
+    """
     entry: JSONDict = {"refId": ref}
+    if entity_id is not None:
+        entry["id"] = entity_id
     if state is not None:
         entry["changeState"] = state
     if state in ("new", "update") and attrs is not None:

@@ -32,11 +32,11 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
             daddr = f"{caddr}.devices.{dkey}"
             attrs = {"name": blank(device.name), "location": location(device.location),
                                "notes": blank(device.notes), "template": device.template}
-            found.append(Resource(daddr, kinds.DEVICE, attrs, (caddr,), device.protect))
+            found.append(Resource(daddr, kinds.DEVICE, attrs, (caddr,), device.protect, device.id))
             for skey, sensor in device.sensors.items():
                 attrs = {"name": blank(sensor.name), "location": location(sensor.location),
                          "notes": blank(sensor.notes), "template": sensor.template,
                          "metrics": [{"metric": m.metric, "unit": blank(m.unit)} for m in sensor.metrics]}
                 saddr = f"{daddr}.sensors.{skey}"
-                found.append(Resource(saddr, kinds.SENSOR, attrs, (daddr,), sensor.protect))
+                found.append(Resource(saddr, kinds.SENSOR, attrs, (daddr,), sensor.protect, sensor.id))
     return found

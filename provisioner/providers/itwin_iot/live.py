@@ -2,8 +2,8 @@
 
 Three list reads (nodes, devices, sensors, paged at the largest page size) cover any number of
 entities. An entity is this stack's when its `SERIAL_NO` is a refId this tool wrote for the
-stack (`iac:<stack>/<connection>[/<device>[/<sensor>]]`); a pinned connection id adopts an
-unmarked node.
+stack (`iac:<stack>/<connection>[/<device>[/<sensor>]]`); a pinned id claims an unmarked
+node, device or sensor.
 """
 
 from __future__ import annotations
@@ -45,9 +45,14 @@ def address_of(keys: Sequence[str]) -> str:
 
 def interpret(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSONDict],
               desired: Sequence[Resource], stack: str) -> LiveState:
-    """Turn the three lists into a LiveState for this stack."""
+    """Turn the three lists into a LiveState for this stack.
+
+    A pinned id claims an entity without this stack's refId. A pinned device or sensor is
+    adopted (the update gives it the stack's refId); a pinned node stays identified by its pin,
+    because a node's refId can only be set when it is created, so there is nothing to adopt.
+    """
     state = LiveState()
-    pinned = {r.pinned_id: r.address for r in desired if r.pinned_id and r.kind == kinds.CONNECTION}
+    pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
     for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
         kind = _KIND_BY_DEPTH[depth]
         for entity in entities:
@@ -56,8 +61,8 @@ def interpret(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSON
             adopt = False
             if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
                 address = address_of(parsed[1])
-            elif depth == 1 and entity.get("id") in pinned:
-                address, adopt = pinned[entity["id"]], True
+            elif (kind, entity.get("id")) in pinned:
+                address, adopt = pinned[(kind, entity["id"])], depth > 1
             if address is None:
                 if depth == 1:
                     name = str((entity.get("props") or {}).get("NAME", ""))

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change
+from provisioner.plan.builder import ADOPT_REASON
 from provisioner.providers.http.errors import AmbiguousWriteError, ApiValidationError, ConflictError
 from provisioner.providers.itwin_iot import bodies
 from provisioner.providers.itwin_iot.live import address_of as address_for
@@ -159,14 +160,19 @@ class Operations:
         node_id = ctx.ids.get(address_for(keys[:1]))
         if node_id is None:
             raise ProvisionError(f"{address}: the connection's id is unknown")
+        # an adopted device or sensor has no refId of this stack yet: target it by id, which re-keys it
+        adopting = ADOPT_REASON in change.reasons
+        own_id = change.server_id if adopting else None
         if depth == 2:
             state = "new" if change.action is Action.CREATE else "update"
             sensors = self._sensor_entries(ctx, address) if state == "new" else []
-            entry = bodies.device_entry(after, self.ref(address), state, sensors)
+            entry = bodies.device_entry(after, self.ref(address), state, sensors, entity_id=own_id)
         else:
             state = "new" if change.action is Action.CREATE else "update"
-            sensor = bodies.sensor_entry(after, self.ref(address), state)
-            entry = bodies.device_entry(None, self.ref(address_for(keys[:2])), None, [sensor])
+            sensor = bodies.sensor_entry(after, self.ref(address), state, entity_id=own_id)
+            holder = address_for(keys[:2])
+            holder_id = ctx.ids.get(holder) if adopting else None
+            entry = bodies.device_entry(None, self.ref(holder), None, [sensor], entity_id=holder_id)
         request = bodies.node_request(node_id, devices=[entry])
         if change.action is Action.CREATE:
             return await self._integrate_create(request, address, node_id)
