@@ -1,0 +1,52 @@
+"""Performance fixes keep behaviour: fast paths agree with the slow paths they skip."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from provisioner.plan import diff as diffmod
+from provisioner.plan.diff import diff_attrs, same_attrs
+
+leaves = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(allow_nan=True, width=32),
+                   st.sampled_from(["", "a", "b"]))
+values = st.recursive(leaves, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                      st.dictionaries(st.sampled_from("xyz"), inner,
+                                                                      max_size=3)), max_leaves=8)
+attrs = st.dictionaries(st.sampled_from(["a", "b", "c"]), values, max_size=3)
+
+
+def _slow(before: dict[str, Any], after: dict[str, Any]) -> tuple[Any, ...]:
+    original = diffmod.same_attrs
+    diffmod.same_attrs = lambda a, b: False  # type: ignore[assignment]
+    try:
+        return diff_attrs(before, after)
+    finally:
+        diffmod.same_attrs = original
+
+
+@settings(max_examples=300, deadline=None)
+@given(attrs, attrs)
+def test_same_attrs_implies_no_deepdiff_difference(before: dict[str, Any], after: dict[str, Any]) -> None:
+    if same_attrs(before, after):
+        assert _slow(before, after) == ()
+    assert diff_attrs(before, after) == _slow(before, after)
+
+
+@settings(max_examples=100, deadline=None)
+@given(attrs)
+def test_equal_copies_take_the_fast_path(value: dict[str, Any]) -> None:
+    copy = json.loads(json.dumps(value))
+    assert diff_attrs(value, copy) == _slow(value, copy)
+
+
+def test_same_attrs_is_strict_about_bools_sequences_and_nan() -> None:
+    assert same_attrs({"a": 1, "b": [1.5, {"c": None}]}, {"a": 1.0, "b": [1.5, {"c": None}]})
+    assert not same_attrs({"a": True}, {"a": 1})
+    assert not same_attrs({"a": [1]}, {"a": (1,)})
+    assert not same_attrs({"a": float("nan")}, {"a": float("nan")})
+    assert not same_attrs({"a": 1}, {"a": 1, "b": None})
+    assert diff_attrs({"a": 1}, {"a": 1.0}) == ()
