@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from typing import Any
 
 from provisioner.config.yamlsource import resolve_plain
 
+_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
 _BAD_START = set("-?:,[]{}#&*!|>'\"%@` ")
 
 
@@ -27,7 +29,13 @@ def scalar(value: Any) -> str:
     text = str(value)
     if _plain_ok(text):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _UNPRINTABLE.sub(_escape, quoted)
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group(0))
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def _plain_ok(text: str) -> bool:

@@ -293,6 +293,7 @@ class _Parser:
                 raise Unsupported
 
 
+_UNUSUAL = re.compile("[^\x0a\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _BLANKS = re.compile(r"[ \t]*")
 
 
@@ -327,7 +328,7 @@ def _lines(text: str) -> list[Line]:
 
 def parse_fast(text: str, smap: SourceMap) -> ParsedDoc:
     """Parse `text` if it is in the fast subset; raise Unsupported otherwise."""
-    if "\t" in text or "\r" in text:
+    if "\t" in text or "\r" in text or _UNUSUAL.search(text):
         raise Unsupported
     lines = _lines(text)
     parser = _Parser(lines, smap)

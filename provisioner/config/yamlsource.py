@@ -22,7 +22,7 @@ from provisioner.errors import ConfigIssue
 
 _TAG = "tag:yaml.org,2002:"
 STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
-TIMESTAMP, MERGE = _TAG + "timestamp", _TAG + "merge"
+TIMESTAMP, MERGE, VALUE = _TAG + "timestamp", _TAG + "merge", _TAG + "value"
 
 _loader = YAML(typ="safe", pure=True)
 _resolver: VersionedResolver = _loader.resolver
@@ -49,7 +49,9 @@ def construct_scalar(tag: str, value: str) -> Any:
         return value.lower() == "true"
     if tag == INT:
         return _constructor.construct_yaml_int(ScalarNode(tag, value))
-    return _constructor.construct_yaml_float(ScalarNode(tag, value))
+    if tag == FLOAT:
+        return _constructor.construct_yaml_float(ScalarNode(tag, value))
+    return value  # `=` (value) and `<<` (merge) outside a key position are plain text
 
 
 @lru_cache(maxsize=65536)
@@ -134,7 +136,7 @@ class _Walker:
 
     def scalar(self, node: ScalarNode) -> Any:
         tag = str(node.tag)
-        if tag in (STR, INT, FLOAT, BOOL, NULL, TIMESTAMP):
+        if tag in (STR, INT, FLOAT, BOOL, NULL, TIMESTAMP, MERGE, VALUE):
             try:
                 return construct_scalar(tag, node.value)
             except (YAMLError, ValueError, TypeError):
