@@ -1,30 +1,23 @@
 """End-to-end fixtures: the sandbox in-process (and on loopback for CLI runs) and example projects.
 
 The provisioner and the sandbox are two independent implementations of the vendor contract;
-these tests run the real clients and providers against the real emulator, no fakes.
+these tests run the real clients and providers against the real emulator, no fakes. Helpers
+(`copy_example`, `free_port`, `LiveSandbox`) live in `harness.py`: import them from there.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
+from harness import DEMO_ENV, EXAMPLES, REPO, LiveSandbox, copy_example, free_port
 
 from provisioner.config import Project, load_project
 from provisioner.sandbox import Sandbox, SandboxSettings
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLES = REPO / "examples"
-
-# The sandbox's documented demo credentials (not secrets).
-DEMO_ENV = {"MDSP_CLIENT_ID": "sandbox-client", "MDSP_CLIENT_SECRET": "sandbox-secret",
-            "ITWIN_IOT_API_KEY": "sandbox-key"}
+# Re-exported for tests written before the harness module existed; new tests import `harness`.
+__all__ = ["DEMO_ENV", "EXAMPLES", "REPO", "LiveSandbox", "copy_example", "free_port"]
 
 
 @pytest.fixture(autouse=True)
@@ -39,59 +32,9 @@ def sandbox() -> Sandbox:
     return Sandbox(SandboxSettings(boarding_delay_s=0.0))
 
 
-def copy_example(name: str, dest: Path, *, port: int | None = None) -> Path:
-    """Copy an example project; with `port`, point both platforms at a sandbox on that port."""
-    target = dest / name
-    shutil.copytree(EXAMPLES / name, target)
-    if port is not None:
-        overlay = target / "env" / "test.yaml"
-        overlay.parent.mkdir(exist_ok=True)
-        overlay.write_text(
-            "platforms:\n"
-            f"  insights_hub: {{gateway: 'http://127.0.0.1:{port}'}}\n"
-            f"  itwin_iot: {{url: 'http://127.0.0.1:{port}'}}\n"
-        )
-    return target
-
-
 @pytest.fixture
 def quickstart(tmp_path: Path) -> Project:
     return load_project(copy_example("quickstart", tmp_path))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class LiveSandbox:
-    """A sandbox served by uvicorn on a loopback port in a background thread."""
-
-    def __init__(self, settings: SandboxSettings) -> None:
-        self.sandbox = Sandbox(settings)
-        self.port = settings.port
-        config = uvicorn.Config(self.sandbox.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="off")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def __enter__(self) -> LiveSandbox:
-        self.thread.start()
-        deadline = time.monotonic() + 10
-        while not self.server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("sandbox did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture

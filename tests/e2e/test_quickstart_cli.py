@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import LiveSandbox, copy_example
+from harness import LiveSandbox, copy_example
 
 
 def provision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -6,7 +6,7 @@ import time
 
 import httpx
 import jwt
-from conftest import AGM, AM, MC, Clock, Ih, filter_q, point
+from ih_helpers import AGM, AM, MC, Clock, Ih, filter_q, point
 
 
 async def test_agent_identity_etag_and_uniqueness(client: httpx.AsyncClient, ih: Ih) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import AM, Ih, filter_q, point
+from ih_helpers import AM, Ih, filter_q, point
 
 from provisioner.sandbox import Sandbox, SandboxSettings
 
@@ -34,7 +34,7 @@ async def test_put_creates_then_updates_with_if_match(client: httpx.AsyncClient,
 
 
 async def test_missing_if_match_status_is_a_setting() -> None:
-    from conftest import BASE_URL, token_for
+    from ih_helpers import BASE_URL, token_for
 
     sandbox = Sandbox(SandboxSettings(missing_if_match_status=412))
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as client:
@@ -212,7 +212,7 @@ async def test_deletion_guards(client: httpx.AsyncClient, ih: Ih) -> None:
 
 
 async def test_deletion_guard_status_409_option() -> None:
-    from conftest import BASE_URL, token_for
+    from ih_helpers import BASE_URL, token_for
 
     sandbox = Sandbox(SandboxSettings(delete_guard_status=409))
     async with httpx.AsyncClient(transport=sandbox.transport(), base_url=BASE_URL) as client:

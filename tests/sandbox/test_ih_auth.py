@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import jwt
-from conftest import AGM, AM, MC, Clock
+from ih_helpers import AGM, AM, MC, Clock
 
 
 async def test_service_token_is_rs256_jwt_signed_by_first_token_key(anon: httpx.AsyncClient) -> None:

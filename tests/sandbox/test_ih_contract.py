@@ -4,8 +4,8 @@ Swagger files, for success and for errors."""
 from __future__ import annotations
 
 import httpx
-from conftest import AGM, AM, MC, Ih, filter_q, point
 from ih_contract import check, validate
+from ih_helpers import AGM, AM, MC, Ih, filter_q, point
 
 
 async def test_asset_management_operations_match_the_spec(client: httpx.AsyncClient, ih: Ih) -> None:

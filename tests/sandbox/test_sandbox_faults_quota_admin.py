@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 
 import httpx
 import pytest
-from conftest import AGM, AM, BASE_URL, MC, Clock, Ih, token_for
+from ih_helpers import AGM, AM, BASE_URL, MC, Clock, Ih, token_for
 
 from provisioner.sandbox import Sandbox, SandboxSettings
 from provisioner.sandbox.faults import FaultSpecError, parse_faults

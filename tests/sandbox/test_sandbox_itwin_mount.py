@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import httpx
-from conftest import BASE_URL
+from ih_helpers import BASE_URL
 
 from provisioner.sandbox import Sandbox
 

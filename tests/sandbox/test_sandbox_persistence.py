@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import AM, BASE_URL, Ih, token_for
+from ih_helpers import AM, BASE_URL, Ih, token_for
 
 from provisioner.sandbox import Sandbox, SandboxSettings
 from provisioner.sandbox.store import StateFileError
