@@ -37,12 +37,13 @@ def _keys(address: str) -> list[str]:
     return parts[2::2]
 
 
-def _children(ctx: ApplyContext, parent: str, segment: str) -> list[Change]:
-    """Direct children (`<parent>.<segment>.<key>`) being created in this apply."""
-    prefix = f"{parent}.{segment}."
-    creating = (Action.CREATE, Action.REPLACE)
-    return [c for a, c in ctx.changes.items()
-            if a.startswith(prefix) and "." not in a[len(prefix):] and c.action in creating]
+def _child_index(changes: Mapping[str, Change]) -> dict[str, list[Change]]:
+    """Changes that create, by `<parent>.<segment>.` (what `_children` looks up), in plan order."""
+    index: dict[str, list[Change]] = {}
+    for a, c in changes.items():
+        if c.action in (Action.CREATE, Action.REPLACE):
+            index.setdefault(a.rsplit(".", 1)[0] + ".", []).append(c)
+    return index
 
 
 class Operations:
@@ -53,6 +54,13 @@ class Operations:
         self.project = project
         self.stack = stack
         self._done: dict[str, str] = {}  # address -> id of children created inside a parent's call
+        self._index: tuple[Mapping[str, Change], int, dict[str, list[Change]]] | None = None
+
+    def _children(self, ctx: ApplyContext, parent: str, segment: str) -> list[Change]:
+        """Direct children (`<parent>.<segment>.<key>`) being created in this apply (indexed once)."""
+        if self._index is None or self._index[0] is not ctx.changes or self._index[1] != len(ctx.changes):
+            self._index = (ctx.changes, len(ctx.changes), _child_index(ctx.changes))
+        return list(self._index[2].get(f"{parent}.{segment}.", ()))
 
     def ref(self, address: str) -> str:
         """The refId of an address."""
@@ -60,11 +68,11 @@ class Operations:
 
     def _sensor_entries(self, ctx: ApplyContext, device: str) -> list[JSONDict]:
         return [bodies.sensor_entry(c.after, self.ref(c.address), "new")
-                for c in _children(ctx, device, "sensors")]
+                for c in self._children(ctx, device, "sensors")]
 
     def _device_entries(self, ctx: ApplyContext, connection: str) -> list[JSONDict]:
         return [bodies.device_entry(c.after, self.ref(c.address), "new", self._sensor_entries(ctx, c.address))
-                for c in _children(ctx, connection, "devices")]
+                for c in self._children(ctx, connection, "devices")]
 
     def _record(self, response: Mapping[str, Any]) -> None:
         """Remember the ids the service gave every entity of an integrate response, by refId."""
