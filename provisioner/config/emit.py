@@ -9,7 +9,9 @@ from typing import Any
 
 from provisioner.config.yamlsource import resolve_plain
 
-_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
+_UNPRINTABLE = re.compile(
+    "[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+)
 _BAD_START = set("-?:,[]{}#&*!|>'\"%@` ")
 
 

@@ -15,10 +15,18 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 Cli = Callable[..., tuple[int, str, str]]
 
 
-@pytest.mark.parametrize(("example", "env"), [
-    ("quickstart", None), ("quickstart", "prod"), ("fleet", None), ("fleet", "prod"),
-    ("environments", None), ("environments", "staging"), ("environments", "prod"),
-])
+@pytest.mark.parametrize(
+    ("example", "env"),
+    [
+        ("quickstart", None),
+        ("quickstart", "prod"),
+        ("fleet", None),
+        ("fleet", "prod"),
+        ("environments", None),
+        ("environments", "staging"),
+        ("environments", "prod"),
+    ],
+)
 def test_examples_validate(run_cli: Cli, example: str, env: str | None) -> None:
     args = ["validate", str(EXAMPLES / example)] + (["--env", env] if env else [])
     code, out, err = run_cli(*args)
@@ -30,7 +38,9 @@ def test_examples_validate(run_cli: Cli, example: str, env: str | None) -> None:
 def test_quickstart_summary_counts(run_cli: Cli) -> None:
     code, out, _ = run_cli("validate", str(EXAMPLES / "quickstart"))
     assert code == 0
-    assert "2 aspect types, 1 asset type, 2 assets, 1 agent, 5 data points, 5 mappings, 1 event mapping" in out
+    assert (
+        "2 aspect types, 1 asset type, 2 assets, 1 agent, 5 data points, 5 mappings, 1 event mapping" in out
+    )
     assert "1 connection, 1 device, 2 sensors" in out
 
 
@@ -62,9 +72,15 @@ def test_env_overlay_changes_platforms() -> None:
     ih_sandbox, ih_prod = sandbox.config.platforms.insights_hub, prod.config.platforms.insights_hub
     assert ih_sandbox is not None and ih_prod is not None
     assert (ih_sandbox.tenant, ih_sandbox.base_url, ih_sandbox.rate_limits) == (
-        "sandbox", "http://127.0.0.1:8700", "none")
+        "sandbox",
+        "http://127.0.0.1:8700",
+        "none",
+    )
     assert (ih_prod.tenant, ih_prod.base_url, ih_prod.rate_limits) == (
-        "acme", "https://gateway.eu1.mindsphere.io", "vendor")
+        "acme",
+        "https://gateway.eu1.mindsphere.io",
+        "vendor",
+    )
     itwin = prod.config.platforms.itwin_iot
     assert itwin is not None and itwin.base_url == "https://iiot.bentley.com"
     assert prod.config.insights_hub == sandbox.config.insights_hub
@@ -84,8 +100,9 @@ def test_env_overlay_vars_and_null_removes_keys() -> None:
 def test_variable_precedence(tmp_path: Path) -> None:
     var_file = tmp_path / "more.yaml"
     var_file.write_text("boilers: 4\nsite_name: From File\n")
-    project = load_project(EXAMPLES / "environments", env="staging", var_files=[var_file],
-                           variables={"site_name": "From Option"})
+    project = load_project(
+        EXAMPLES / "environments", env="staging", var_files=[var_file], variables={"site_name": "From Option"}
+    )
     assets = project.config.insights_hub.assets
     assert len([k for k in assets if k.startswith("boiler-") and k != "boiler-room"]) == 4  # file beats env
     assert assets["boiler-room"].name == "From Option"  # --var beats everything
@@ -95,13 +112,17 @@ def test_locations_point_at_definitions() -> None:
     project = load_project(EXAMPLES / "quickstart")
     loc = project.locations["insights_hub.assets.acme-motor"]
     lines = Path(loc.file).read_text().splitlines()
-    assert lines[loc.line - 1][loc.column - 1:].startswith("acme-motor:")
-    mapping = "insights_hub.agents.acme-motor-agent.mappings.DP-Temperature.acme-motor.environment.Temperature"
+    assert lines[loc.line - 1][loc.column - 1 :].startswith("acme-motor:")
+    mapping = (
+        "insights_hub.agents.acme-motor-agent.mappings.DP-Temperature.acme-motor.environment.Temperature"
+    )
     assert mapping in project.locations
     assert "itwin_iot.connections.north.devices.logger-2.sensors.tilt-1" in project.locations
     assert "insights_hub.agents.acme-motor-agent.data_sources" in project.locations
-    assert any(a.startswith("insights_hub.agents.acme-motor-agent.event_mappings.acme-motor.") for a in
-               project.locations)
+    assert any(
+        a.startswith("insights_hub.agents.acme-motor-agent.event_mappings.acme-motor.")
+        for a in project.locations
+    )
 
 
 def test_fleet_template_locations_point_at_template_lines() -> None:

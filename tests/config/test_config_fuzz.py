@@ -21,8 +21,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 BASE = load_project(EXAMPLES / "quickstart").document
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
-yaml_alphabet = st.sampled_from(list("ab:- \n{}[],'\"#&*!|>%@`?~.0123456789xyz\t") + ["${env:X}", "{{ v }}",
-                                                                                     "{% for %}", "\u2028"])
+yaml_alphabet = st.sampled_from(
+    [*"ab:- \n{}[],'\"#&*!|>%@`?~.0123456789xyz\t", "${env:X}", "{{ v }}", "{% for %}", "\u2028"]
+)
 yaml_text = st.lists(yaml_alphabet, max_size=60).map("".join)
 
 
@@ -64,9 +65,15 @@ def test_fast_parser_agrees_with_ruamel_on_arbitrary_text(text: str) -> None:
     assert [i.message for i in fast.issues] == [i.message for i in slow.issues]
 
 
-values = st.one_of(st.none(), st.booleans(), st.integers(-5, 300), st.floats(allow_nan=False),
-                   st.text(max_size=300), st.lists(st.integers(), max_size=3),
-                   st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3))
+values = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 300),
+    st.floats(allow_nan=False),
+    st.text(max_size=300),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=5), st.text(max_size=5), max_size=3),
+)
 
 
 def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

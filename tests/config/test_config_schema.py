@@ -18,7 +18,8 @@ SCHEMA_FILE = REPO / "schemas" / "provision.schema.json"
 
 def test_committed_schema_matches_the_models() -> None:
     assert SCHEMA_FILE.read_text() == schema_json(), (
-        "schemas/provision.schema.json is stale: run `provision schema > schemas/provision.schema.json`")
+        "schemas/provision.schema.json is stale: run `provision schema > schemas/provision.schema.json`"
+    )
 
 
 def test_schema_command_prints_it(run_cli: Callable[..., tuple[int, str, str]]) -> None:
@@ -39,6 +40,10 @@ def test_examples_conform_to_the_schema(path: Path) -> None:
 
 def test_schema_rejects_unknown_fields_and_literal_secrets() -> None:
     validator = jsonschema.Draft202012Validator(json.loads(SCHEMA_FILE.read_text()))
-    assert not validator.is_valid({"insights_hub": {"assets": {"a": {"name": "A", "type": "t", "colour": 1}}}})
+    assert not validator.is_valid(
+        {"insights_hub": {"assets": {"a": {"name": "A", "type": "t", "colour": 1}}}}
+    )
     auth = {"client_id": "x", "client_secret": "literal"}
-    assert not validator.is_valid({"platforms": {"insights_hub": {"tenant": "t", "region": "eu1", "auth": auth}}})
+    assert not validator.is_valid(
+        {"platforms": {"insights_hub": {"tenant": "t", "region": "eu1", "auth": auth}}}
+    )

@@ -64,16 +64,20 @@ def test_resolve_secrets_passes_when_set(secrets_set: None) -> None:
     assert itwin.auth.api_key.reveal() == SECRET_VALUE + "ITWIN_IOT_API_KEY"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("args", [
-    ("validate", str(EXAMPLES / "quickstart")),
-    ("render", str(EXAMPLES / "quickstart")),
-    ("render", str(EXAMPLES / "environments"), "--env", "prod"),
-    ("validate", str(FIXTURES / "bad-many-errors")),
-    ("validate", str(FIXTURES / "bad-literal-secret")),
-    ("schema",),
-])
-def test_no_secret_value_in_any_output(secrets_set: None, run_cli: Callable[..., tuple[int, str, str]],
-                                       args: tuple[str, ...]) -> None:
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", str(EXAMPLES / "quickstart")),
+        ("render", str(EXAMPLES / "quickstart")),
+        ("render", str(EXAMPLES / "environments"), "--env", "prod"),
+        ("validate", str(FIXTURES / "bad-many-errors")),
+        ("validate", str(FIXTURES / "bad-literal-secret")),
+        ("schema",),
+    ],
+)
+def test_no_secret_value_in_any_output(
+    secrets_set: None, run_cli: Callable[..., tuple[int, str, str]], args: tuple[str, ...]
+) -> None:
     _, out, err = run_cli(*args)
     assert out or err
     assert SECRET_VALUE not in out + err
@@ -92,7 +96,11 @@ def test_no_secret_value_in_project_or_exceptions(secrets_set: None) -> None:
 
 def test_env_reference_outside_auth_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "provision.yaml").write_text((FIXTURES / "good-minimal" / "provision.yaml").read_text())
-    (tmp_path / "a.yaml").write_text("insights_hub:\n  assets:\n    s: {name: '${env:HOME}', type: core.basicsite}\n")
+    (tmp_path / "a.yaml").write_text(
+        "insights_hub:\n  assets:\n    s: {name: '${env:HOME}', type: core.basicsite}\n"
+    )
     with pytest.raises(ConfigError) as info:
         load_project(tmp_path)
-    assert f"{tmp_path}/a.yaml:3:15: insights_hub.assets.s: ${{env:...}} references are only" in str(info.value)
+    assert f"{tmp_path}/a.yaml:3:15: insights_hub.assets.s: ${{env:...}} references are only" in str(
+        info.value
+    )

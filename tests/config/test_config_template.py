@@ -12,7 +12,9 @@ from provisioner.config.template import TemplateRenderer, tag_source
 
 TEMPLATES = {
     "loop": "a:\n{% for x in xs %}\n  {{ x }}: {v: {{ x }}}\n  {{ x }}-b: 1\n{% endfor %}\nz: 2\n",
-    "multiline-tag": "{% set items = [\n  1,\n  2] %}\nlist:\n{% for i in items %}\n  - {{ i }}\n{% endfor %}\n",
+    "multiline-tag": (
+        "{% set items = [\n  1,\n  2] %}\nlist:\n{% for i in items %}\n  - {{ i }}\n{% endfor %}\n"
+    ),
     "whitespace-control": "a: [\n{%- for x in xs -%}\n  {{ x }},\n{%- endfor %}\n]\nb: 1\n",
     "raw": "{% raw %}\nk: {{ not_a_var }}\n{% endraw %}\nn: 1\n",
     "comment": "{# a\n   multi-line comment #}\nk: v\n  {# indented #}\nm: w\n",
@@ -24,8 +26,9 @@ TEMPLATES = {
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_tagging_does_not_change_the_output(tmp_path: Path, name: str) -> None:
     source = TEMPLATES[name]
-    env = SandboxedEnvironment(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                               keep_trailing_newline=True)
+    env = SandboxedEnvironment(
+        undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True
+    )
     expected = env.from_string(source).render(xs=["p", "q", "r"])
     (tmp_path / "t.yaml.j2").write_text(source)
     rendered = TemplateRenderer(tmp_path, tmp_path, {"xs": ["p", "q", "r"]}).render("t.yaml.j2")

@@ -60,15 +60,28 @@ def test_fast_parser_matches_ruamel_on_snippets(text: str) -> None:
     assert {k: v[1:] for k, v in fast.keys.items()} == {k: v[1:] for k, v in slow.keys.items()}
 
 
-@pytest.mark.parametrize("text", ["a: |\n  x\n", "a: &x 1\nb: *x\n", "--- \na: 1\n", "a: b\n  c\n",
-                                  "a: {b: 1,\n  c: 2}\n", "? a\n: b\n", "a:\tb\n", "a: !!str 1\n"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: |\n  x\n",
+        "a: &x 1\nb: *x\n",
+        "--- \na: 1\n",
+        "a: b\n  c\n",
+        "a: {b: 1,\n  c: 2}\n",
+        "? a\n: b\n",
+        "a:\tb\n",
+        "a: !!str 1\n",
+    ],
+)
 def test_fast_parser_defers_to_ruamel(text: str) -> None:
     with pytest.raises(Unsupported):
         parse_fast(text, SMAP)
     parse_yaml(text, SMAP)  # ruamel handles it (or reports an issue)
 
 
-@pytest.mark.parametrize("text", ["a: 1\nb: 2\na: 3\n", "a: {x: 1, x: 2}\n", "a:\n  - {k: 1}\n  - {k: 1, k: 2}\n"])
+@pytest.mark.parametrize(
+    "text", ["a: 1\nb: 2\na: 3\n", "a: {x: 1, x: 2}\n", "a:\n  - {k: 1}\n  - {k: 1, k: 2}\n"]
+)
 def test_duplicate_keys_name_both_places(text: str) -> None:
     for doc in _both(text):
         assert len(doc.issues) == 1
@@ -77,8 +90,11 @@ def test_duplicate_keys_name_both_places(text: str) -> None:
 
 
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-    st.floats(allow_nan=False), st.text(max_size=12),
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
 )
 keys = st.one_of(st.text(min_size=1, max_size=10), st.integers(0, 99))
 documents = st.recursive(
