@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
@@ -161,6 +161,11 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
                                               adopt=adopt)
+    # an asset depends on its managed asset type: the type can only be deleted after its assets
+    for managed in list(state.managed.values()):
+        type_dep = type_address.get(str(managed.attrs.get("type"))) if managed.kind == kinds.ASSET else None
+        if type_dep is not None:
+            state.managed[managed.address] = replace(managed, depends_on=(*managed.depends_on, type_dep))
 
     for asset in snap.assets:
         if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \
