@@ -26,7 +26,7 @@ from provisioner.sandbox import Sandbox, SandboxSettings
 from provisioner.session import make_plan, open_session, read_live
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "e2e"))
-from fleetgen import make_fleet  # noqa: E402
+from fleetgen import make_fleet
 
 SITES = int(os.environ.get("BENCH_IMPORT_SITES", "500"))
 DEMO_ENV = {"MDSP_CLIENT_ID": "sandbox-client", "MDSP_CLIENT_SECRET": "sandbox-secret",
@@ -47,7 +47,8 @@ async def run(work: Path) -> None:
         await read_live(session)
         read_seconds = time.perf_counter() - started
         minimum = sum(session.api_calls().values())
-    print(f"read_live of the fleet project: {minimum} API calls in {read_seconds:.2f}s (the read-only minimum)")
+    print(f"read_live of the fleet project: {minimum} API calls in {read_seconds:.2f}s "
+          "(the read-only minimum)")
 
     _, platforms = from_project(work / "fleet")
     out = work / "imported"
@@ -56,7 +57,8 @@ async def run(work: Path) -> None:
                                   transport=sandbox.transport())
     written = ", ".join(f"{n} {k}" for k, n in result.counts.items())
     print(f"import: {result.seconds:.2f}s, {result.total_calls} API calls {result.api_calls}, "
-          f"{result.total_calls / minimum:.2f}x the read-only minimum; wrote {len(result.files)} files: {written}")
+          f"{result.total_calls / minimum:.2f}x the read-only minimum; "
+          f"wrote {len(result.files)} files: {written}")
     skipped = [f for f in result.findings if f.severity == "skipped"]
     print(f"findings: {len(skipped)} skipped, {len(result.findings) - len(skipped)} notes")
 

@@ -62,7 +62,7 @@ class HubImport:
         for asset_id, asset in self.assets.items():
             if asset.get("parentId"):
                 self.children[asset["parentId"]].append(asset_id)
-        self.regular = [i for i, a in self.assets.items() if i != self.root_id and i not in self.agents]
+        self.regular = {i for i, a in self.assets.items() if i != self.root_id and i not in self.agents}
         self.asset_keys = allocate(Candidate(i, slug(self.assets[i].get("name"), f"asset-{i[:8]}"),
                                              self._parent_slug(i)) for i in self.regular)
         self.agent_keys = allocate(Candidate(i, slug(a.get("name"), f"agent-{i[:8]}"), self._parent_slug(i))

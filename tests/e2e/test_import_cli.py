@@ -30,7 +30,8 @@ async def build_by_hand(url: str) -> None:
         root = (await hub.get_root_asset())["assetId"]
         site = await hub.create_asset({"name": "Depot", "typeId": "core.basicsite", "parentId": root})
         for name, profile in (("Gate", "SHARED_SECRET"), ("Badge Reader", "NATIVE_CA_CERTIFIED_X509")):
-            asset = await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": site["assetId"]})
+            asset = await hub.create_asset({"name": name, "typeId": "core.mclib",
+                                            "parentId": site["assetId"]})
             await hub.create_agent({"name": name, "securityProfile": profile, "entityId": asset["assetId"]})
         await itwin.integrate("sandbox-project", {"integration": {"changeState": "new", "props": {
             "NAME": "Depot Yard"}, "devices": [{"changeState": "new", "refId": "SN-1", "props": {
@@ -52,7 +53,8 @@ def test_cli_import_reports_what_it_cannot_express_and_plans_adoption_only(
         "    auth: {api_key: '${env:ITWIN_IOT_API_KEY}'}}\n")
     (source / "broken.yaml").write_text("insights_hub: {assets: {x: {}}}\n")  # only provision.yaml is read
     out = tmp_path / "out"
-    done = provision("import", "--from", str(source), "--stack", "depot", "--out", str(out), "--layout", "site")
+    done = provision("import", "--from", str(source), "--stack", "depot", "--out", str(out),
+                     "--layout", "site")
     assert done.returncode == 0, done.stdout + done.stderr
     assert "API calls" in done.stdout and "Took " in done.stdout
     assert "Not imported" in done.stdout and "Badge Reader" in done.stdout and "X509" in done.stdout
