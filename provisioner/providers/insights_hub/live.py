@@ -108,7 +108,7 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[
                                               _managed(attrs["parent"]),
                                               adopt=_key_of(asset, stack) is None)
         dsc = snap.dscs.get(asset_id)
-        if dsc and dsc.get("configurationId"):
+        if dsc and dsc.get("configurationId") and dsc.get("dataSources"):  # deleting one empties it
             dsc_address = f"{address}.data_sources"
             state.managed[dsc_address] = LiveResource(dsc_address, kinds.DATA_SOURCES, norm.dsc_attrs(dsc),
                                                       asset_id, etag_of(dsc), (address,))

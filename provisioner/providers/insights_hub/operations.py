@@ -164,9 +164,13 @@ class Operations:
             return str(created.get("id", type_id))
         etag: int | str = change.precondition or "0"
         if aspect and change.before is not None:
-            removed = set(change.before.get("variables", {})) - set(change.after.get("variables", {}))
+            before_vars = set(change.before.get("variables", {}))
+            removed = before_vars - set(change.after.get("variables", {}))
             if removed:  # removing variables is only possible through PATCH …/variables
-                await self.client.patch_aspect_type_variables(type_id, dict.fromkeys(removed), etag)
+                # new variables go in the same call: a type must keep at least one variable
+                added = {v["name"]: v for v in body["variables"] if v["name"] not in before_vars}
+                await self.client.patch_aspect_type_variables(type_id, {**dict.fromkeys(removed), **added},
+                                                              etag)
                 etag = (await get(type_id))["etag"]
         await put(type_id, body, if_match=etag)
         return None

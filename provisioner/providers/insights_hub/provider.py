@@ -114,7 +114,7 @@ class InsightsHubProvider:
                 return f"{etag_of(agent)}/{etag_of(asset)}"
             if live.kind == kinds.DATA_SOURCES:
                 dsc = await self.client.get_dsc(sid)
-                return etag_of(dsc) if dsc.get("configurationId") else None
+                return etag_of(dsc) if dsc.get("configurationId") and dsc.get("dataSources") else None
             if live.kind == kinds.MAPPING:
                 return live_hash(await self.client.get_mapping(sid))
             return etag_of(await self.client.get_event_mapping(sid))
