@@ -19,7 +19,8 @@ class KindSpec:
     reported as dotted `variables.T.type`); a changed path that starts with one of them forces
     a replace. `data_bearing` kinds hold time series: deleting or replacing them destroys data.
     `*_calls` are the API calls one change of that action costs, for the plan's estimate;
-    `endpoint_class` names the rate-limit bucket those calls draw from.
+    `endpoint_class` names the rate-limit bucket those calls draw from. `vendor_names` maps
+    attribute names to the vendor's field names (`type` -> `dataType`) for messages.
     """
 
     kind: str
@@ -32,6 +33,7 @@ class KindSpec:
     update_calls: int = 1
     delete_calls: int = 1
     endpoint_class: str = "default"
+    vendor_names: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

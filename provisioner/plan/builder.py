@@ -101,6 +101,7 @@ def replace_reasons(fields: Sequence[FieldChange], spec: KindSpec) -> tuple[str,
         for pattern in spec.replace_paths:
             name = name or _segments_match(change.path, pattern)
         if name is not None:
+            name = dict(spec.vendor_names).get(name, name)
             reasons.append(f"{name} changed ({change.path}) forces replacement")
     return tuple(dict.fromkeys(reasons))
 

@@ -64,7 +64,7 @@ async def test_data_type_change_replaces_the_aspect_type_and_its_dependents(
     assert [(f.path, f.before, f.after) for f in aspect.fields] == [
         ("variables.Humidity.type", "INT", "DOUBLE")]
     reasons = aspect.reasons
-    assert any("variables.Humidity.type" in r and "forces replacement" in r for r in reasons), reasons
+    assert any("dataType changed (variables.Humidity.type) forces replacement" in r for r in reasons), reasons
 
     mappings = {a for a, c in by_address.items() if c.kind == f"{HUB}.data_point_mapping"}
     event_mappings = {a for a, c in by_address.items() if c.kind == f"{HUB}.event_mapping"}

@@ -190,3 +190,13 @@ def test_changes_are_in_dependency_order_with_rank_tiebreak(store: FakeStore) ->
         "hub.mappings.m",
     ]
     assert plan.estimate.calls_by_platform == {"hub": 2 + 1 + 2 + 2 + 1}
+
+
+def test_replace_reason_uses_the_vendor_field_name() -> None:
+    from provisioner.model import FieldChange
+    from provisioner.plan.builder import replace_reasons
+
+    spec = kind("aspect_types", "hub", 0, replace_paths=("variables.*.type",),
+                vendor_names=(("type", "dataType"),))
+    reasons = replace_reasons((FieldChange("variables.Temperature.type", "INT", "DOUBLE"),), spec)
+    assert reasons == ("dataType changed (variables.Temperature.type) forces replacement",)

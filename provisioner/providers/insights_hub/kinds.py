@@ -14,19 +14,23 @@ DATA_SOURCES = "insights_hub.data_source_configuration"
 MAPPING = "insights_hub.data_point_mapping"
 EVENT_MAPPING = "insights_hub.event_mapping"
 
+_TYPE_FIELDS = (("type", "dataType"), ("quality_code", "qualityCode"), ("parent", "parentTypeId"))
+_ASSET_FIELDS = (("type", "typeId"), ("twin_type", "twinType"), ("parent", "parentId"))
+
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
     for spec in (
         # category, a variable's dataType, qualityCode and searchable are immutable (AMS).
         KindSpec(ASPECT_TYPE, PLATFORM, rank=10, replace_fields=frozenset({"category"}),
                  replace_paths=("variables.*.type", "variables.*.quality_code", "variables.*.searchable"),
-                 data_bearing=True, endpoint_class="am.aspecttype.put"),
+                 data_bearing=True, endpoint_class="am.aspecttype.put", vendor_names=_TYPE_FIELDS),
         # an asset type's parent and its variables' dataType cannot change in place.
         KindSpec(ASSET_TYPE, PLATFORM, rank=20, replace_fields=frozenset({"parent"}),
-                 replace_paths=("variables.*.type",), endpoint_class="am.assettype.put"),
+                 replace_paths=("variables.*.type",), endpoint_class="am.assettype.put",
+                 vendor_names=_TYPE_FIELDS),
         # typeId, timezone and twinType are set at creation only; a parent change is a move.
         KindSpec(ASSET, PLATFORM, rank=30, replace_fields=frozenset({"type", "timezone", "twin_type"}),
-                 data_bearing=True, endpoint_class="am.assets.post"),
+                 data_bearing=True, endpoint_class="am.assets.post", vendor_names=_ASSET_FIELDS),
         # an agent is its core.mclib asset plus the agent: two calls to create, three to delete
         # (boarding status, agent, asset); its asset holds the agent's data.
         KindSpec(AGENT, PLATFORM, rank=40, data_bearing=True, create_calls=2, update_calls=2,

@@ -12,14 +12,16 @@ SENSOR = "itwin_iot.sensor"
 
 # Removing any entity deletes its observations (and its children's), so all are data-bearing.
 # A template (INTEGRATION_ID) or metric/unit change is remove + new (reference §6, §10).
+_FIELDS = (("template", "INTEGRATION_ID"), ("metrics", "UNKNOWN_METRICS/UNKNOWN_UNITS"))
+
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
     for spec in (
         KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True,
                  endpoint_class="iot.integrations.integrate"),
         KindSpec(DEVICE, PLATFORM, rank=20, replace_fields=frozenset({"template"}), data_bearing=True,
-                 endpoint_class="iot.integrations.integrate"),
+                 endpoint_class="iot.integrations.integrate", vendor_names=_FIELDS),
         KindSpec(SENSOR, PLATFORM, rank=30, replace_fields=frozenset({"template", "metrics"}),
-                 data_bearing=True, endpoint_class="iot.integrations.integrate"),
+                 data_bearing=True, endpoint_class="iot.integrations.integrate", vendor_names=_FIELDS),
     )
 }
