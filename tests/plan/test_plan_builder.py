@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 import pytest
-from engine_fakes import HUB_KINDS, FakeProvider, FakeStore, plan_for, res
+from engine_fakes import HUB_KINDS, FakeProvider, FakeStore, kind, plan_for, res
 
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, FieldChange, Resource
 from provisioner.plan import build_plan
-from provisioner.plan.builder import ADOPT_REASON, PROTECT_REASON
+from provisioner.plan.builder import ADOPT_REASON, PROTECT_REASON, replace_reasons
 
 
 def actions(plan: object) -> dict[str, Action]:
@@ -193,9 +193,6 @@ def test_changes_are_in_dependency_order_with_rank_tiebreak(store: FakeStore) ->
 
 
 def test_replace_reason_uses_the_vendor_field_name() -> None:
-    from provisioner.model import FieldChange
-    from provisioner.plan.builder import replace_reasons
-
     spec = kind("aspect_types", "hub", 0, replace_paths=("variables.*.type",),
                 vendor_names=(("type", "dataType"),))
     reasons = replace_reasons((FieldChange("variables.Temperature.type", "INT", "DOUBLE"),), spec)
