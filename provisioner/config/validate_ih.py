@@ -196,6 +196,9 @@ class InsightsHubChecker:
             self.c.error("unit may not contain ' (apostrophe)", (*vpath, "unit"), address)
         if variable.type == "BIG_STRING" and not dynamic:
             self.c.error("BIG_STRING is only allowed in dynamic aspect types", (*vpath, "type"), address)
+        if variable.type == "BIG_STRING" and variable.length is None:
+            self.c.error("a BIG_STRING variable needs a length (1-100000; all BIG_STRING lengths of an "
+                         "aspect type add up to at most 100000)", (*vpath, "type"), address)
         if variable.length is not None:
             limit = {"STRING": rules.STRING_MAX, "BIG_STRING": rules.BIG_STRING_MAX}.get(variable.type)
             if limit is None:

@@ -27,6 +27,13 @@ def _check_sensor(c: Checker, sensor: Sensor, path: Path, address: str) -> None:
             )
         else:
             seen[metric.metric] = index
+        if sensor.template.upper() == GENERIC_SENSOR and not metric.unit:
+            c.error(
+                f"metric {metric.metric!r} needs a unit: generic sensors define metrics and units "
+                "together at creation (metric i pairs with unit i)",
+                (*path, "metrics", index),
+                address,
+            )
 
 
 def check_itwin_iot(c: Checker) -> None:

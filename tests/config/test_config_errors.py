@@ -46,6 +46,10 @@ CASES = [
         "insights_hub.agents.agent",
         "51 event mappings: an agent has at most 50",
     ),
+    ("bad-big-string-length", "types.yaml", "type: BIG_STRING", 6, "insights_hub.aspect_types.Logbook",
+     "a BIG_STRING variable needs a length"),
+    ("bad-metric-unit", "itwin.yaml", "{metric: Tilt_Y}", 0,
+     "itwin_iot.connections.north.devices.logger.sensors.tilt", "metric 'Tilt_Y' needs a unit"),
     ("bad-cycle", "assets.yaml", "parent: b", 8, "insights_hub.assets.a", "asset parent cycle: a → b → a"),
     ("bad-duplicate-key", "b.yaml", "motor:", 0, "insights_hub.assets.motor", "defined twice"),
     (
