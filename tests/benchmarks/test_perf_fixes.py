@@ -50,3 +50,30 @@ def test_same_attrs_is_strict_about_bools_sequences_and_nan() -> None:
     assert not same_attrs({"a": float("nan")}, {"a": float("nan")})
     assert not same_attrs({"a": 1}, {"a": 1, "b": None})
     assert diff_attrs({"a": 1}, {"a": 1.0}) == ()
+
+
+async def test_list_pages_after_the_first_are_fetched_together_and_kept_in_order() -> None:
+    import asyncio
+
+    from provisioner.providers.insights_hub.client_paging import hal_items, spring_items
+
+    in_flight, peak, fetched = 0, 0, []
+
+    async def hal(number: int) -> dict[str, Any]:
+        nonlocal in_flight, peak
+        fetched.append(number)
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.001 * (5 - number))  # later pages answer first
+        in_flight -= 1
+        return {"_embedded": {"x": [{"n": number}]}, "page": {"totalPages": 5, "size": 1}}
+
+    items = await hal_items(hal, "x", 1)
+    assert [i["n"] for i in items] == [0, 1, 2, 3, 4]
+    assert sorted(fetched) == [0, 1, 2, 3, 4] and peak == 4
+
+    async def spring(number: int) -> dict[str, Any]:
+        await asyncio.sleep(0.001 * (3 - number))
+        return {"content": [{"n": number}], "last": number == 2, "totalPages": 3}
+
+    assert [i["n"] for i in await spring_items(spring, "y", 1)] == [0, 1, 2]

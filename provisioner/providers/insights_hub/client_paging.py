@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -19,6 +20,13 @@ def _items(value: object) -> list[Json]:
 
 def _too_many(what: str) -> ApiError:
     return ApiError(f"listing {what} did not end after {MAX_PAGES} pages; the service ignores paging")
+
+
+async def _rest(fetch: FetchPage, total_pages: int, what: str) -> list[Any]:
+    """Pages 1 … total_pages - 1 at once (the session's concurrency cap bounds them), in order."""
+    if total_pages > MAX_PAGES:
+        raise _too_many(what)
+    return list(await asyncio.gather(*(fetch(n) for n in range(1, total_pages))))
 
 
 async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Json]:
@@ -41,6 +49,11 @@ async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Jso
         total_pages = page.get("totalPages")
         links = body.get("_links")
         if isinstance(total_pages, int):
+            if number == 0 and total_pages > 1:  # the total is known: fetch the other pages together
+                for rest in await _rest(fetch, total_pages, key):
+                    embedded = rest.get("_embedded") if isinstance(rest, dict) else None
+                    items.extend(_items(embedded.get(key)) if isinstance(embedded, dict) else [])
+                return items
             if number + 1 >= total_pages:
                 return items
         elif isinstance(links, dict) and links:
@@ -65,6 +78,10 @@ async def spring_items(fetch: FetchPage, what: str, requested_size: int) -> list
             return items
         last = body.get("last")
         total_pages = body.get("totalPages")
+        if number == 0 and last is not True and isinstance(total_pages, int) and total_pages > 1:
+            for rest in await _rest(fetch, total_pages, what):  # the total is known: fetch together
+                items.extend(_items(rest.get("content")) if isinstance(rest, dict) else [])
+            return items
         if isinstance(last, bool):
             if last:
                 return items

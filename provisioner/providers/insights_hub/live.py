@@ -60,16 +60,10 @@ def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
     return key if owner == stack else None
 
 
-def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[LiveState, Interpretation]:
-    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack."""
-    state = LiveState()
+def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
+    """The root asset id and which live assets (and agents' assets) are which address."""
     info = Interpretation()
-    wanted = {r.address: r for r in desired}
     pinned = {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}
-
-    # Assets (and agents' core.mclib assets) first: other kinds refer to them.
-    agents_by_id = {a["id"]: a for a in snap.agents}
-    assets_by_id = {a["assetId"]: a for a in snap.assets}
     for asset in snap.assets:
         asset_id = asset["assetId"]
         is_root = str(asset.get("typeId", "")).lower() == "core.basicenterprise"
@@ -84,6 +78,18 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[
             info.agent_address[asset_id] = address
         else:
             info.asset_address[asset_id] = address
+    return info
+
+
+def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[LiveState, Interpretation]:
+    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack."""
+    state = LiveState()
+    wanted = {r.address: r for r in desired}
+
+    # Assets (and agents' core.mclib assets) first: other kinds refer to them.
+    agents_by_id = {a["id"]: a for a in snap.agents}
+    assets_by_id = {a["assetId"]: a for a in snap.assets}
+    info = classify_assets(snap, desired, stack)
 
     def asset_ref(asset_id: str | None) -> str:
         if not asset_id or asset_id == info.root_id:
@@ -145,12 +151,12 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[
         for obj in objects:
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
-            address = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
-            if address is None:
+            found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
-            typed.append((kind, obj, address, key is None))  # a declared type id pins it: adopt
-            type_address[obj["id"]] = address
+            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
+            type_address[obj["id"]] = found
     for kind, obj, address, adopt in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:

@@ -11,7 +11,7 @@ from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResour
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
-from provisioner.providers.insights_hub.live import Snapshot, etag_of, interpret, live_hash
+from provisioner.providers.insights_hub.live import Snapshot, classify_assets, etag_of, interpret, live_hash
 from provisioner.providers.insights_hub.operations import Operations
 
 JSONDict = dict[str, Any]
@@ -69,9 +69,10 @@ class InsightsHubProvider:
             self.client.list_event_mappings(),
         )
         snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
-        state, info = interpret(snap, desired, self.stack)
+        info = classify_assets(snap, desired, self.stack)  # enough to know which DSCs to read
         self.ops.set_root_id(info.root_id)
-        agent_ids = [a for a in info.agent_address if any(g["id"] == a for g in agents)]
+        agent_ids_live = {g["id"] for g in agents}
+        agent_ids = [a for a in info.agent_address if a in agent_ids_live]
         dscs = await asyncio.gather(*(self.client.get_dsc(a) for a in agent_ids))
         snap.dscs = dict(zip(agent_ids, dscs, strict=True))
         state, _ = interpret(snap, desired, self.stack)
