@@ -1,7 +1,9 @@
 """The safety gate between plan and apply (octoDNS-style thresholds, protect, data loss).
 
 Per platform, when at least `min_existing` managed objects exist, updates (replaces included)
-above `update_share` of them, or deletes above `delete_share`, need `force`. A delete or replace
+above `update_share` of them, or deletes above `delete_share`, need `force`. An adoption that
+changes no field (it only sets this stack's owner marker, e.g. right after `provision import`)
+does not count as an update. A delete or replace
 of a `protect: true` resource is always refused. Changes that destroy time-series data need
 `allow_data_loss`. The gate only reports; the CLI decides what to do with the violations.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.model import Action
-from provisioner.plan.builder import Plan
+from provisioner.model import Action, Change
+from provisioner.plan.builder import ADOPT_REASON, Plan
 from provisioner.plan.estimate import platform_of
 
 
@@ -32,11 +34,16 @@ class Violation:
     override: str | None
 
 
+def _only_adopts(change: Change) -> bool:
+    """An update that only sets the owner marker on an object whose fields already match."""
+    return change.action is Action.UPDATE and ADOPT_REASON in change.reasons and not change.fields
+
+
 def _threshold(plan: Plan, platform: str, actions: tuple[Action, ...], share: float, what: str,
                limits: Thresholds) -> Violation | None:
     existing = plan.managed.get(platform, 0)
     hits = tuple(c.address for c in plan.changes
-                 if c.action in actions and platform_of(c.address) == platform)
+                 if c.action in actions and platform_of(c.address) == platform and not _only_adopts(c))
     if existing < limits.min_existing or len(hits) / existing <= share:
         return None
     return Violation(

@@ -59,3 +59,17 @@ def test_data_loss_needs_its_own_flag() -> None:
     assert (violation.rule, violation.override, violation.addresses) == (
         "data-loss", "--allow-data-loss", ("iot.sensors.s",))
     assert check_safety(plan, allow_data_loss=True) == []
+
+
+def test_adoptions_without_field_changes_do_not_count_as_updates() -> None:
+    store = FakeStore()
+    for i in range(10):
+        store.put(f"iot.devices.d{i}", "devices", {"n": i}, marked=i >= 5)  # 5 imported, unmarked
+    desired = [res(f"iot.devices.d{i}", "devices", n=i) for i in range(10)]
+    assert check_safety(plan_for(store, desired)) == []
+    desired[0] = res("iot.devices.d0", "devices", n=100)  # a real change on top of the adoptions
+    desired[1] = res("iot.devices.d1", "devices", n=101)
+    desired[2] = res("iot.devices.d2", "devices", n=102)
+    desired[3] = res("iot.devices.d3", "devices", n=103)
+    [violation] = check_safety(plan_for(store, desired))
+    assert violation.addresses == ("iot.devices.d0", "iot.devices.d1", "iot.devices.d2", "iot.devices.d3")
