@@ -66,7 +66,8 @@ class _Run:
         started = time.monotonic()
         attempt = 1
         while True:
-            async with self.overall, self.per_platform[platform]:
+            # the platform's slot first: a node waiting for its platform holds no overall slot
+            async with self.per_platform[platform], self.overall:
                 self.event(EventKind.STARTED, node, attempt=attempt)
                 try:
                     server_id = await provider.apply(change, self.ctx)
@@ -108,6 +109,9 @@ async def execute(
     sorter = graph.sorter()
     blocked: dict[Node, str] = {}  # node -> the failed address it cannot run without
     running: dict[asyncio.Task[tuple[str | None, float]], Node] = {}
+    # Finished tasks arrive here (a done callback), so a wake-up costs O(finished), not O(running):
+    # asyncio.wait over thousands of waiting tasks made a large apply quadratic in CPU.
+    finished_queue: asyncio.Queue[asyncio.Task[tuple[str | None, float]]] = asyncio.Queue()
     try:
         while sorter.is_active():
             for node in sorter.get_ready():
@@ -119,10 +123,14 @@ async def execute(
                     run.event(EventKind.SKIPPED, node, cause=causes[0])
                     sorter.done(node)
                 else:
-                    running[asyncio.create_task(run.run(node))] = node
+                    task = asyncio.create_task(run.run(node))
+                    task.add_done_callback(finished_queue.put_nowait)
+                    running[task] = node
             if not running:
                 continue
-            finished, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            finished = [await finished_queue.get()]
+            while not finished_queue.empty():
+                finished.append(finished_queue.get_nowait())
             for task in sorted(finished, key=lambda t: running[t]):
                 node = running.pop(task)
                 exc = task.exception()

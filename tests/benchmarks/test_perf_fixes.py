@@ -77,3 +77,24 @@ async def test_list_pages_after_the_first_are_fetched_together_and_kept_in_order
         return {"content": [{"n": number}], "last": number == 2, "totalPages": 3}
 
     assert [i["n"] for i in await spring_items(spring, "y", 1)] == [0, 1, 2]
+
+
+async def test_a_node_waiting_for_its_platform_holds_no_overall_slot() -> None:
+    from engine_fakes import FakeStore, plan_for, providers_for, res
+
+    from provisioner.apply import execute
+    from provisioner.model import ApplyContext
+
+    store = FakeStore()
+    desired = [res(f"hub.assets.a{i:02d}", "assets") for i in range(20)]
+    # ready only once a00 is done, when the other hub nodes are already queued
+    desired += [res(f"iot.devices.d{i}", "devices", ["hub.assets.a00"]) for i in range(4)]
+    plan = plan_for(store, desired)
+    report = await execute(plan, providers_for(store, delay=0.02), parallelism=3,
+                           per_platform_limits={"hub": 1}, ctx=ApplyContext())
+    assert report.ok and len(report.applied) == 24
+    start = min(t for _, _, _, t in store.events)
+    iot_done = max(t for kind, _, a, t in store.events if kind == "end" and a.startswith("iot."))
+    hub_done = max(t for kind, _, a, t in store.events if kind == "end" and a.startswith("hub."))
+    # hub runs one at a time (20 x 20 ms); iot uses the 2 other overall slots from the start
+    assert iot_done - start < (hub_done - start) / 2
