@@ -1,0 +1,186 @@
+"""Apply speed of a fleet into an empty tenant (issue 5).
+
+Applies an N-site fleet (default 500 sites, ~15 plan nodes a site) to an empty in-process
+sandbox with injected latency (default 20 ms) under several concurrency settings, each run in a
+fresh child process (so its peak RSS is its own), and prints per run:
+
+- API calls made by the apply vs the minimum from the plan: one call per created object, except
+  an agent (2: its core.mclib asset, then the agent) and iTwin devices/sensors created with their
+  connection (0: one integrate carries the whole new subtree). The token was fetched by the plan
+  in the same session, so none is due during the apply.
+- wall time vs the I/O lower bound: the largest of the critical path (each call one latency),
+  each platform's calls made x latency / its concurrency, and all calls x latency / parallelism.
+  Target <= 1.3.
+- speed-up over `parallelism 1`: per-object throughput (plan nodes per second) against a
+  parallelism-1 run of a smaller fleet (`--baseline-sites`, default 25; its throughput does not
+  depend on size since every call is serial). Target >= 10 at the default parallelism.
+- peak RSS of the child process (includes the in-process sandbox and its 10,000 objects).
+
+Configurations: `schema` = the config schema's default `concurrency: 4` per platform, `example` =
+examples/fleet as shipped (insights_hub 8, itwin_iot default 4), `tuned` = concurrency 16 per
+platform with parallelism 32. The overlays are generated env files (env/bench.yaml).
+
+Run: .venv/bin/python benchmarks/bench_apply_fleet.py [--sites N] [--latency-ms MS] [--configs a,b]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import _fleet
+from _fleet import ratio, table, verdict
+
+WALL_TARGET = 1.3
+SPEEDUP_TARGET = 10.0
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    parallelism: int
+    concurrency: dict[str, int] | None  # None: the example's own settings
+
+
+CONFIGS = {
+    "schema": Config("schema", 16, {"insights_hub": 4, "itwin_iot": 4}),
+    "example": Config("example", 16, None),
+    "tuned": Config("tuned", 32, {"insights_hub": 16, "itwin_iot": 16}),
+}
+
+
+@dataclass
+class Result:
+    """Figures of one apply run (JSON-serialisable: it crosses the child process boundary)."""
+
+    config: str
+    sites: int
+    parallelism: int
+    concurrency: dict[str, int]
+    latency_ms: float
+    nodes: int
+    failed: int
+    calls: dict[str, int]
+    minimum: dict[str, int]
+    critical_path_s: float
+    seconds: float
+    cpu_seconds: float
+    maxrss_mb: float
+    empty_after: bool
+
+    @property
+    def calls_ratio(self) -> float:
+        return ratio(sum(self.calls.values()), sum(self.minimum.values()))
+
+    def bounds(self) -> dict[str, float]:
+        latency = self.latency_ms / 1000
+        out = {"critical path": self.critical_path_s,
+               "all calls / parallelism": sum(self.calls.values()) * latency / self.parallelism}
+        for platform, n in self.calls.items():
+            out[f"{platform} calls / {self.concurrency.get(platform, 1)}"] = (
+                n * latency / max(1, self.concurrency.get(platform, 1)))
+        return out
+
+    @property
+    def bound(self) -> float:
+        return max(self.bounds().values())
+
+    @property
+    def binding(self) -> str:
+        bounds = self.bounds()
+        return max(bounds, key=lambda k: bounds[k])
+
+    @property
+    def wall_ratio(self) -> float:
+        return ratio(self.seconds, self.bound)
+
+    @property
+    def throughput(self) -> float:
+        return self.nodes / self.seconds if self.seconds else 0.0
+
+
+async def measure(config: Config, sites: int, latency_ms: float, *, check_converged: bool = True) -> Result:
+    """Apply a fresh `sites`-site fleet under `config` into an empty sandbox; optionally re-plan."""
+    with tempfile.TemporaryDirectory() as tmp:
+        project = _fleet.load_fleet(_fleet.make_fleet(Path(tmp), sites, concurrency=config.concurrency))
+        sandbox = _fleet.new_sandbox(latency_ms)
+        run = await _fleet.apply_fleet(project, sandbox, parallelism=config.parallelism)
+        empty_after = True
+        if check_converged:
+            sandbox.settings.latency_ms = 0.0
+            empty_after = (await _fleet.plan_fleet(project, sandbox)).changes == 0
+    return Result(config.name, sites, config.parallelism, run.concurrency, latency_ms, run.objects,
+                  run.failed, run.calls, _fleet.apply_minimum(run.plan),
+                  _fleet.critical_path_seconds(run.plan, latency_ms / 1000), run.seconds, run.cpu_seconds,
+                  run.maxrss_mb, empty_after)
+
+
+def measure_in_child(config: Config, sites: int, latency_ms: float) -> Result:
+    """`measure` in a fresh interpreter (own peak RSS, no state left over from other runs)."""
+    spec = json.dumps({"config": asdict(config), "sites": sites, "latency_ms": latency_ms})
+    out = subprocess.run([sys.executable, __file__, "--child", spec], check=True, capture_output=True,
+                         text=True)
+    data = json.loads(out.stdout.strip().splitlines()[-1])
+    return Result(**data)
+
+
+def report(results: list[Result], baseline: Result) -> str:
+    per_node = baseline.throughput
+    rows = []
+    for r in results:
+        speedup = ratio(r.throughput, per_node)
+        conc = "/".join(str(r.concurrency.get(p, "-")) for p in _fleet.PLATFORMS)
+        rows.append((
+            r.config, f"{conc} p{r.parallelism}", r.nodes,
+            f"{sum(r.calls.values())}/{sum(r.minimum.values())}",
+            f"{r.calls_ratio:.3f}", f"{r.seconds:.2f}s", f"{r.bound:.2f}s", f"{r.wall_ratio:.2f}",
+            verdict(r.wall_ratio <= WALL_TARGET), f"{r.throughput:.0f}", f"{speedup:.1f}x",
+            verdict(speedup >= SPEEDUP_TARGET), f"{r.cpu_seconds:.1f}s", f"{r.maxrss_mb:.0f}MB",
+            "yes" if r.empty_after and not r.failed else f"NO ({r.failed} failed)",
+        ))
+    main = table(rows, ("config", "conc ih/iot par", "nodes", "calls/min", "ratio", "wall", "I/O bound",
+                        "ratio", f"<={WALL_TARGET}", "nodes/s", "speed-up", f">={SPEEDUP_TARGET:g}x",
+                        "CPU", "peak RSS", "converged"))
+    base = (f"baseline: {baseline.sites} sites at parallelism 1: {baseline.nodes} nodes in "
+            f"{baseline.seconds:.2f}s = {baseline.throughput:.1f} nodes/s "
+            f"({sum(baseline.calls.values())} calls; speed-up compares per-node throughput)")
+    binding = "; ".join(f"{r.config}: {r.binding}" for r in results)
+    classes = {p: n for r in results[:1] for p, n in sorted(r.minimum.items())}
+    return (f"{main}\n\n{base}\nbinding I/O bound per run: {binding}\n"
+            f"minimum calls per platform: {classes}")
+
+
+def _child(spec: str) -> None:
+    data = json.loads(spec)
+    result = asyncio.run(measure(Config(**data["config"]), data["sites"], data["latency_ms"]))
+    print(json.dumps(asdict(result)))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--baseline-sites", type=int, default=25)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        _child(args.child)
+        return 0
+    baseline = measure_in_child(Config("parallelism 1", 1, None), args.baseline_sites, args.latency_ms)
+    results = [measure_in_child(CONFIGS[name], args.sites, args.latency_ms)
+               for name in args.configs.split(",")]
+    print(f"Apply speed: {args.sites}-site fleet into an empty in-process sandbox, "
+          f"{args.latency_ms:g} ms latency per request")
+    print(report(results, baseline))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

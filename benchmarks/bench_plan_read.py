@@ -1,0 +1,184 @@
+"""Plan read efficiency on a converged fleet (issue 4).
+
+Applies an N-site fleet (default 500 sites, ~18 objects a site) to an in-process sandbox, then
+plans it (no changes expected) and prints:
+
+1. API calls made by the plan vs the minimum the APIs allow: every list at the largest page size
+   the sandbox accepts (Asset Management `max_page_size`, 2000 for Agent Management and
+   MindConnect, iTwin `max_page_size`; iTwin pages carry no totals, so a list of n needs
+   n // size + 1 pages), one data source configuration GET per managed agent (no list endpoint),
+   and one token request per token-authenticated vendor. Target: ratio <= 1.1.
+2. With injected latency (default 20 ms), the plan's wall time (best of `--repeat` runs: the
+   least disturbed by other processes; all runs are printed) vs the
+   I/O lower bound: per vendor, calls x latency / concurrency, the larger of the two vendors. The
+   concurrency is the per-vendor cap in force (the config's `platforms.<p>.concurrency`, which
+   sizes the HTTP session's semaphore; reads do not go through the executor). Target: <= 1.5.
+
+Run: .venv/bin/python benchmarks/bench_plan_read.py [--sites N] [--latency-ms MS] [--concurrency C]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import math
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import _fleet
+from _fleet import PlanRun, ratio, table, verdict
+
+from provisioner.config import Project
+from provisioner.sandbox import Sandbox
+
+SPRING_MAX_PAGE = 2000  # Agent Management and MindConnect lists (sandbox page_params max)
+CALLS_TARGET = 1.1
+WALL_TARGET = 1.5
+
+
+def _pages(n: int, size: int) -> int:
+    """Pages of a list that reports its total: at least one request."""
+    return max(1, math.ceil(n / size))
+
+
+def _pages_no_total(n: int, size: int) -> int:
+    """Pages of a list without totals: the last page is the first short (possibly empty) one."""
+    return n // size + 1
+
+
+def minimum_read_calls(snapshot: Mapping[str, Any], *, tenant: str, managed_agents: int,
+                       am_page: int, itwin_page: int, token_vendors: list[str],
+                       project: str) -> dict[str, int]:
+    """Fewest requests per endpoint class that read the live state the plan needs."""
+    hub = snapshot["insightsHub"]
+    prefix = f"{tenant}."
+    out = {
+        "am.aspecttypes.get": _pages(sum(t["id"].startswith(prefix) for t in hub["aspectTypes"]), am_page),
+        "am.assettypes.get": _pages(sum(t["id"].startswith(prefix) for t in hub["assetTypes"]), am_page),
+        "am.assets.get": _pages(len(hub["assets"]), am_page),
+        "agm.agents.get": _pages(len(hub["agents"]), SPRING_MAX_PAGE),
+        "mc.datapointmappings.get": _pages(len(hub["dataPointMappings"]), SPRING_MAX_PAGE),
+        "mc.eventmappings.get": _pages(len(hub["eventMappings"]), SPRING_MAX_PAGE),
+        "agm.dsc.get": managed_agents,
+    }
+    entities = (snapshot.get("itwin") or {}).get("entities") or []
+    for kind in ("node", "device", "sensor"):
+        count = sum(e.get("kind") == kind for e in entities)  # the sandbox holds one project
+        out[f"iot.{kind}s.get"] = _pages_no_total(count, itwin_page)
+    for platform in token_vendors:
+        out["ih.auth.token" if platform == "insights_hub" else "iot.auth.token"] = 1
+    return out
+
+
+@dataclass
+class PlanReadResult:
+    sites: int
+    objects: int
+    changes: int
+    calls: dict[str, int]
+    minimum: dict[str, int]
+    latency_ms: float
+    walls: list[float]
+    cpu: list[float]
+    concurrency: dict[str, int]
+
+    @property
+    def calls_ratio(self) -> float:
+        return ratio(sum(self.calls.values()), sum(self.minimum.values()))
+
+    @property
+    def wall(self) -> float:
+        return min(self.walls)
+
+    def bound_by_platform(self) -> dict[str, float]:
+        latency = self.latency_ms / 1000
+        out: dict[str, float] = {}
+        for c, n in self.calls.items():
+            p = _fleet.platform_of_class(c)
+            out[p] = out.get(p, 0.0) + n * latency / max(1, self.concurrency.get(p, 1))
+        return out
+
+    @property
+    def bound(self) -> float:
+        return max(self.bound_by_platform().values(), default=0.0)
+
+    @property
+    def wall_ratio(self) -> float:
+        return ratio(self.wall, self.bound)
+
+
+def _managed_agents(project: Project) -> int:
+    return len(project.config.insights_hub.agents)
+
+
+async def measure(project: Project, sandbox: Sandbox, *, latency_ms: float, repeat: int) -> PlanReadResult:
+    """Plan once without latency (calls) and `repeat` times with latency (wall time)."""
+    setup = await _fleet.apply_fleet(project, sandbox, parallelism=32)
+    if setup.failed:
+        raise RuntimeError(f"setup apply failed for {setup.failed} change(s)")
+    sandbox.settings.latency_ms = 0.0
+    counted: PlanRun = await _fleet.plan_fleet(project, sandbox)
+    snapshot = sandbox.snapshot()
+    itwin_page = int(getattr(sandbox.itwin.settings, "max_page_size", 1000))
+    minimum = minimum_read_calls(snapshot, tenant=sandbox.settings.tenant,
+                                 managed_agents=_managed_agents(project),
+                                 am_page=sandbox.settings.max_page_size, itwin_page=itwin_page,
+                                 token_vendors=counted.token_vendors,
+                                 project=sandbox.settings.itwin_project)
+    sandbox.settings.latency_ms = latency_ms
+    runs = [await _fleet.plan_fleet(project, sandbox) for _ in range(repeat)]
+    sandbox.settings.latency_ms = 0.0
+    sites = len(project.config.itwin_iot.connections)
+    return PlanReadResult(sites, setup.objects, max(r.changes for r in [counted, *runs]),
+                          counted.calls_by_class, minimum, latency_ms, [r.seconds for r in runs],
+                          [r.cpu_seconds for r in runs], counted.concurrency)
+
+
+def report(r: PlanReadResult) -> str:
+    classes = sorted(set(r.calls) | set(r.minimum))
+    per_class = table([(c, r.calls.get(c, 0), r.minimum.get(c, 0)) for c in classes],
+                      ("endpoint class", "plan calls", "minimum"))
+    conc = ", ".join(f"{p} {n}" for p, n in sorted(r.concurrency.items()))
+    bounds = ", ".join(f"{p} {s:.2f}s" for p, s in sorted(r.bound_by_platform().items()))
+    calls_ok = r.calls_ratio <= CALLS_TARGET and r.changes == 0
+    wall_ok = r.wall_ratio <= WALL_TARGET
+    rows = [
+        ("sites / objects applied", f"{r.sites} / {r.objects}", "", "", ""),
+        ("changes in the converged plan", r.changes, "0", "", verdict(r.changes == 0)),
+        ("API calls: plan vs minimum", sum(r.calls.values()), sum(r.minimum.values()),
+         f"{r.calls_ratio:.3f}", f"{verdict(calls_ok)} (<= {CALLS_TARGET})"),
+        (f"wall @ {r.latency_ms:g} ms vs I/O bound", f"{r.wall:.2f}s", f"{r.bound:.2f}s",
+         f"{r.wall_ratio:.2f}", f"{verdict(wall_ok)} (<= {WALL_TARGET})"),
+        ("plan CPU seconds (best run)", f"{r.cpu[r.walls.index(r.wall)]:.2f}s", "", "", ""),
+    ]
+    summary = table(rows, ("figure", "measured", "baseline", "ratio", "target"))
+    runs = ", ".join(f"{w:.2f}s" for w in r.walls)
+    return (f"{per_class}\n\n{summary}\n\nwall runs: {runs} (best used)\n"
+            f"effective per-vendor concurrency (config platforms.<p>.concurrency = HTTP semaphore): {conc}\n"
+            f"I/O bound per vendor (calls x latency / concurrency): {bounds}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sites", type=int, default=500)
+    parser.add_argument("--latency-ms", type=float, default=20.0)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="per-platform concurrency overlay (default: the example's config)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        conc = dict.fromkeys(_fleet.PLATFORMS, args.concurrency) if args.concurrency else None
+        project = _fleet.load_fleet(_fleet.make_fleet(Path(tmp), args.sites, concurrency=conc))
+        result = asyncio.run(measure(project, _fleet.new_sandbox(), latency_ms=args.latency_ms,
+                                     repeat=args.repeat))
+    print(f"Plan read efficiency: converged {args.sites}-site fleet, in-process sandbox")
+    print(report(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""bench_plan_read at a few sites: the minimum is the hand count, the plan is empty, tables print."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import _fleet
+import bench_plan_read as bench
+import pytest
+
+
+def _project(sites: int):  # type: ignore[no-untyped-def]
+    tmp = tempfile.mkdtemp()
+    return _fleet.load_fleet(_fleet.make_fleet(Path(tmp), sites))
+
+
+async def test_one_site_minimum_is_the_hand_count_and_the_plan_meets_it() -> None:
+    result = await bench.measure(_project(1), _fleet.new_sandbox(), latency_ms=2, repeat=1)
+    # token 1; aspect types (3 of the tenant), asset types (1), assets (root, site, pump, agent's
+    # asset), agents, mappings, event mappings: one page each; 1 DSC; iTwin nodes, devices,
+    # sensors: one short page each (no totals).
+    assert result.minimum == {
+        "ih.auth.token": 1, "am.aspecttypes.get": 1, "am.assettypes.get": 1, "am.assets.get": 1,
+        "agm.agents.get": 1, "mc.datapointmappings.get": 1, "mc.eventmappings.get": 1, "agm.dsc.get": 1,
+        "iot.nodes.get": 1, "iot.devices.get": 1, "iot.sensors.get": 1,
+    }
+    assert result.calls == result.minimum
+    assert result.changes == 0
+    assert result.calls_ratio == 1.0
+    assert result.concurrency == {"insights_hub": 8, "itwin_iot": 4}
+    # bound: 8 IH calls x 2 ms / 8 slots (iTwin: 3 x 2 ms / 4)
+    assert result.bound == pytest.approx(8 * 0.002 / 8)
+
+
+async def test_minimum_follows_the_sandbox_page_size() -> None:
+    sandbox = _fleet.new_sandbox()
+    sandbox.settings.max_page_size = 2
+    result = await bench.measure(_project(3), sandbox, latency_ms=0, repeat=1)
+    assert result.minimum["am.assets.get"] == 5  # root + 3 x (site, pump, agent) = 10 assets
+    assert result.minimum["am.aspecttypes.get"] == 2  # 3 of the tenant
+    assert result.minimum["agm.dsc.get"] == 3
+    assert result.calls["am.assets.get"] == 5
+    assert result.changes == 0
+
+
+def test_main_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None:
+    assert bench.main(["--sites", "3", "--latency-ms", "1", "--repeat", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "API calls: plan vs minimum" in out and "wall @ 1 ms vs I/O bound" in out
+    assert "changes in the converged plan  0" in out
+    assert "agm.dsc.get               3           3" in out
