@@ -10,6 +10,7 @@ with the configuration.
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections import Counter
 from collections.abc import Mapping
@@ -65,16 +66,27 @@ def make_fleet(dest: Path, sites: int, *, port: int | None = None) -> Path:
     return dest
 
 
+_MARKER = re.compile(r"\[provision:([^\]]+)\]\s*$")
+
+
+def _marker(description: str | None) -> tuple[str] | None:
+    """The `<stack>/<key>` of a `[provision:<stack>/<key>]` description suffix."""
+    found = _MARKER.search(description or "")
+    return (found[1],) if found else None
+
+
 def duplicates(snapshot: Mapping[str, Any]) -> dict[str, int]:
     """Objects that exist more than once in a sandbox snapshot (`Sandbox.snapshot()`), by identity.
 
-    Assets by (name, parent), agents by name, data point mappings by (agent, data point, entity,
+    Assets by their owner marker when they carry one (so a twin under a twin parent counts), else by
+    (name, parent); agents by name, data point mappings by (agent, data point, entity,
     aspect, variable), event mappings by (agent, asset, event type, field, value), iTwin nodes,
     devices and sensors by SERIAL_NO. Maps a description of each duplicated identity to its count.
     """
     hub, itwin = snapshot["insightsHub"], snapshot["itwin"]
     keyed: list[tuple[str, tuple[Any, ...]]] = []
-    keyed += [("asset", (a["name"], a.get("parentId"))) for a in hub["assets"]]
+    keyed += [("asset", _marker(a.get("description")) or (a["name"], a.get("parentId")))
+              for a in hub["assets"]]
     keyed += [("agent", (a["name"],)) for a in hub["agents"]]
     keyed += [("mapping", (m["agentId"], m["dataPointId"], m["entityId"], m["propertySetName"],
                            m["propertyName"])) for m in hub["dataPointMappings"]]

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import copy_example
 from fleetgen import drift, duplicates, make_fleet
+from harness import copy_example
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 

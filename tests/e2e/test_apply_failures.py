@@ -15,8 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import LiveSandbox
 from fleetgen import drift, duplicates, make_fleet
+from harness import LiveSandbox
 
 from provisioner.config import load_project
 from provisioner.pipeline import ApplyOptions, apply_plan

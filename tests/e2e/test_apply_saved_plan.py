@@ -14,7 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveSandbox, copy_example
+from harness import LiveSandbox, copy_example
 
 from provisioner.config import load_project
 from provisioner.pipeline import ApplyOptions, apply_plan

@@ -16,8 +16,8 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import LiveSandbox, free_port
 from fleetgen import drift, duplicates, make_fleet
+from harness import LiveSandbox, free_port
 
 from provisioner.config import load_project
 from provisioner.sandbox import SandboxSettings

@@ -117,12 +117,32 @@ class Operations:
                 raise
             return found
 
+    async def _marked_assets(self, address: str, name: str) -> list[JSONDict]:
+        """This stack's assets for `address` named `name`, in the order the service lists them."""
+        return [asset for asset in await self.client.list_assets(filter={"name": name})
+                if split_description(asset.get("description"))[1:] == (self.stack, self.key(address))]
+
     async def _find_marked_asset(self, address: str, name: str) -> JSONDict | None:
-        for asset in await self.client.list_assets(filter={"name": name}):
-            _, stack, key = split_description(asset.get("description"))
-            if stack == self.stack and key == self.key(address):
-                return asset
-        return None
+        found = await self._marked_assets(address, name)
+        return found[0] if found else None
+
+    async def _create_asset(self, address: str, name: str, body: JSONDict) -> JSONDict:
+        """POST an asset exactly once, even when another apply of the stack creates it at the same time.
+
+        Assets have no unique key on the service, so after the create the marked assets of the
+        address are listed: when one was listed before ours (created earlier, by a concurrent apply),
+        ours is deleted and that one is adopted. Each of two racing applies sees the same order, so
+        exactly one object survives, and an apply that saw only its own may go on using it.
+        """
+        created = await self._adopting(lambda: self.client.create_asset(body),
+                                       lambda: self._find_marked_asset(address, name))
+        ours = str(created["assetId"])
+        twins = await self._marked_assets(address, name)
+        if twins and str(twins[0]["assetId"]) != ours:
+            await self._delete_with_etag(lambda: self.client.get_asset(ours),
+                                         lambda etag: self.client.delete_asset(ours, etag), None)
+            return twins[0]
+        return created
 
     # -- dispatch ------------------------------------------------------------------------------
     async def apply(self, change: Change, ctx: ApplyContext) -> str | None:
@@ -205,8 +225,7 @@ class Operations:
         parent_id = await self.asset_id(after["parent"], ctx)
         if change.action is Action.CREATE:
             body = bodies.asset_create_body(after, parent_id, self.stack, key)
-            created = await self._adopting(lambda: self.client.create_asset(body),
-                                           lambda: self._find_marked_asset(change.address, after["name"]))
+            created = await self._create_asset(change.address, after["name"], body)
             return str(created["assetId"])
         asset_id = change.server_id or ctx.ids[change.address]
         etag: int | str = change.precondition or "0"
@@ -231,8 +250,7 @@ class Operations:
             # an interrupted earlier run may have left the agent's asset behind: adopt it
             asset = await self._find_marked_asset(change.address, after["name"])
             if asset is None:
-                asset = await self._adopting(lambda: self.client.create_asset(asset_body),
-                                             lambda: self._find_marked_asset(change.address, after["name"]))
+                asset = await self._create_asset(change.address, after["name"], asset_body)
             asset_id = str(asset["assetId"])
             agent_body = bodies.agent_body(after, asset_id)
 
