@@ -17,7 +17,7 @@ from provisioner.model import LiveState
 from provisioner.plan import Plan
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
 
-DEFAULT_PARALLELISM = 16
+DEFAULT_PARALLELISM = 32
 
 
 class UnsafePlanError(ProvisionError):

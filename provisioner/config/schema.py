@@ -88,7 +88,7 @@ class InsightsHubSettings(Model):
     region: Annotated[str, Field(pattern=r"^[a-z]{2,4}[0-9]{0,2}$")] | None = None
     auth: InsightsHubAuth
     rate_limits: RateLimits = "vendor"
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 16
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> InsightsHubSettings:
@@ -145,7 +145,7 @@ class ItwinIotSettings(Model):
     project: Annotated[str, Field(min_length=1)]
     auth: ItwinIotAuth
     rate_limits: RateLimits = "vendor"
-    concurrency: Annotated[int, Field(ge=1, le=64)] = 4
+    concurrency: Annotated[int, Field(ge=1, le=64)] = 16
 
     @field_validator("url")
     @classmethod

@@ -23,7 +23,7 @@ RateLimits = Mapping[str, Sequence[tuple[int, float]]]
 """endpoint class -> rules `(limit, window_seconds)`: at most `limit` calls per window."""
 
 DEFAULT_LATENCY = 0.3
-DEFAULT_CONCURRENCY = 4
+DEFAULT_CONCURRENCY = 16
 
 
 @dataclass(frozen=True)
