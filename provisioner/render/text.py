@@ -52,11 +52,27 @@ def _compact(value: JSON) -> JSON:
 
 
 def shown_fields(row: ChangeRow) -> tuple[FieldChange, ...]:
-    """The field lines of a change; a create lists only what it sets (no `(none) → (none)` noise)."""
+    """The field lines of a change; a create lists only what it sets (no `(none) → (none)` noise),
+    with a map-valued field split into one line per entry (`variables.Temperature = {…}`)."""
     if row.action is not Action.CREATE:
         return row.fields
-    return tuple(FieldChange(f.path, None, _compact(f.after)) for f in row.fields
-                 if f.after not in (None, {}, []))
+    shown: list[FieldChange] = []
+    for f in row.fields:
+        value = _compact(f.after)
+        if value in (None, {}, []):
+            continue
+        if isinstance(value, dict):
+            shown.extend(FieldChange(f"{f.path}.{k}", None, v) for k, v in value.items())
+        else:
+            shown.append(FieldChange(f.path, None, value))
+    return tuple(shown)
+
+
+def field_line(action: Action, field: FieldChange) -> str:
+    """`path = value` for a create, `path: before → after` otherwise."""
+    if action is Action.CREATE:
+        return f"{field.path} = {format_value(field.after)}"
+    return f"{field.path}: {format_value(field.before)} → {format_value(field.after)}"
 
 
 def row_lines(row: ChangeRow, *, color: bool = False) -> list[str]:
@@ -65,8 +81,7 @@ def row_lines(row: ChangeRow, *, color: bool = False) -> list[str]:
     marks = "".join(f" {mark}" for mark, on in flags if on)
     head = f"{row.symbol} {row.address} ({row.kind})"
     lines = [_paint(head, _COLORS[row.action], color) + (_paint(marks, "1;31", color) if marks else "")]
-    for field in shown_fields(row):
-        lines.append(f"    {field.path}: {format_value(field.before)} → {format_value(field.after)}")
+    lines.extend(f"    {field_line(row.action, field)}" for field in shown_fields(row))
     lines.extend(f"    # {reason}" for reason in row.reasons)
     lines.extend(f"    ! side effect: {effect}" for effect in row.side_effects)
     return lines

@@ -112,11 +112,12 @@ async def test_text_plan_of_a_create_shows_only_the_fields_it_sets(
     assert "null" not in text  # unset nested values (a variable's length, default) are left out too
     block = text.split("+ insights_hub.assets.plant (insights_hub.asset)\n", 1)[1].split("\n\n", 1)[0]
     assert block.splitlines() == [
-        '    name: (none) → "Plant Hamburg"',
-        '    parent: (none) → "root"',
-        '    twin_type: (none) → "performance"',
-        '    type: (none) → "core.basicsite"',
+        '    name = "Plant Hamburg"',
+        '    parent = "root"',
+        '    twin_type = "performance"',
+        '    type = "core.basicsite"',
     ]
+    assert "→" not in text  # a create shows what it sets, not a before → after
 
 
 async def test_one_changed_variable_field_is_one_update_naming_that_field(

@@ -49,7 +49,7 @@ def test_text_starts_with_the_summary_line_and_shows_fields() -> None:
     assert "- hub.assets.gone (assets) [DATA LOSS]" in lines
     assert "- iot.devices.old (devices)" in lines
     assert '+ hub.assets.new (assets)' in lines
-    assert '    name: (none) → "Plant Hamburg"' in lines
+    assert '    name = "Plant Hamburg"' in lines  # a create shows what it sets
     assert "[DATA LOSS] 2 change(s) destroy time-series data:" in text
     assert text.index("[DATA LOSS] 2 change(s)") < text.index("-+ hub.aspect_types.Env")
     assert "\x1b[" not in text
