@@ -21,6 +21,8 @@ from provisioner.providers.http.errors import (
     PreconditionFailedError,
 )
 from provisioner.providers.insights_hub import bodies, kinds
+from provisioner.providers.insights_hub import normalize as norm
+from provisioner.providers.insights_hub.compare import prune_unset
 from provisioner.providers.insights_hub.normalize import dsc_attrs
 from provisioner.providers.marker import mark_description, split_description
 
@@ -59,6 +61,7 @@ class HubClient(Protocol):
     async def create_mapping(self, body: JSONDict) -> JSONDict: ...
     async def delete_mapping(self, mapping_id: str) -> None: ...
     async def list_event_mappings(self, filter: JSONDict | None = None) -> list[JSONDict]: ...
+    async def get_event_mapping(self, mapping_id: str) -> JSONDict: ...
     async def create_event_mapping(self, body: JSONDict) -> JSONDict: ...
     async def patch_event_mapping(self, mapping_id: str, body: JSONDict, etag: str) -> JSONDict: ...
     async def delete_event_mapping(self, mapping_id: str, etag: str) -> None: ...
@@ -156,7 +159,39 @@ class Operations:
             kinds.MAPPING: self._mapping,
             kinds.EVENT_MAPPING: self._event_mapping,
         }[change.kind]
-        return await handler(change, ctx)
+        try:
+            return await handler(change, ctx)
+        except AmbiguousWriteError:
+            # e.g. a PUT that committed, then a retry refused with 412: check before failing
+            if change.action is Action.UPDATE and await self._already_applied(change, ctx):
+                return None
+            raise
+
+    async def _already_applied(self, change: Change, ctx: ApplyContext) -> bool:
+        """True when the live object already has the update's attributes (and this stack's marker)."""
+        after = change.after or {}
+        sid = change.server_id or ctx.ids.get(change.address, "")
+        if change.kind in (kinds.ASPECT_TYPE, kinds.ASSET_TYPE):
+            aspect = change.kind == kinds.ASPECT_TYPE
+            _, type_id = self.type_id(change.address)
+            get = self.client.get_aspect_type if aspect else self.client.get_asset_type
+            live = await get(type_id)
+            attrs = norm.aspect_type_attrs(live) if aspect else norm.asset_type_attrs(live)
+            compared = prune_unset(attrs, after, change.kind)
+        elif change.kind == kinds.ASSET:
+            live = await self.client.get_asset(sid)
+            parent_id = await self.asset_id(after["parent"], ctx)
+            parent = after["parent"] if live.get("parentId") == parent_id else f"id:{live.get('parentId')}"
+            compared = prune_unset(norm.asset_attrs(live, parent), after, change.kind)
+        elif change.kind == kinds.EVENT_MAPPING:
+            live = await self.client.get_event_mapping(sid)
+            asset_id = await self.asset_id(after["asset"], ctx)
+            asset = after["asset"] if live.get("assetId") == asset_id else f"id:{live.get('assetId')}"
+            compared = norm.event_mapping_attrs(live, asset)
+        else:
+            return False  # agents and data source configurations check their own writes
+        marked = split_description(live.get("description"))[1:] == (self.stack, self.key(change.address))
+        return compared == dict(after) and (marked or change.kind == kinds.EVENT_MAPPING)
 
     # -- aspect and asset types ----------------------------------------------------------------
     async def _type(self, change: Change, ctx: ApplyContext) -> str | None:

@@ -11,30 +11,11 @@ from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResour
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
+from provisioner.providers.insights_hub.compare import prune_unset
 from provisioner.providers.insights_hub.live import Snapshot, classify_assets, etag_of, interpret, live_hash
 from provisioner.providers.insights_hub.operations import Operations
 
 JSONDict = dict[str, Any]
-
-
-def prune_unset(live: Mapping[str, Any], desired: Mapping[str, Any], kind: str) -> dict[str, Any]:
-    """Hide server-chosen values of fields the configuration leaves unset (Terraform's "computed").
-
-    An asset's timezone and location and a variable's length take server defaults when unset;
-    they are compared only when the configuration sets them.
-    """
-    attrs = dict(live)
-    if kind == kinds.ASSET:
-        for name in ("timezone", "location"):
-            if desired.get(name) is None:
-                attrs[name] = None
-    if kind in (kinds.ASPECT_TYPE, kinds.ASSET_TYPE):
-        wanted = desired.get("variables") or {}
-        attrs["variables"] = {
-            name: {**var, "length": None} if (wanted.get(name) or {}).get("length") is None else var
-            for name, var in (live.get("variables") or {}).items()
-        }
-    return attrs
 
 
 class InsightsHubProvider:

@@ -1,0 +1,28 @@
+"""Comparing live and desired attrs: which server-chosen values are not compared."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from provisioner.providers.insights_hub import kinds
+
+
+def prune_unset(live: Mapping[str, Any], desired: Mapping[str, Any], kind: str) -> dict[str, Any]:
+    """Hide server-chosen values of fields the configuration leaves unset (Terraform's "computed").
+
+    An asset's timezone and location and a variable's length take server defaults when unset;
+    they are compared only when the configuration sets them.
+    """
+    attrs = dict(live)
+    if kind == kinds.ASSET:
+        for name in ("timezone", "location"):
+            if desired.get(name) is None:
+                attrs[name] = None
+    if kind in (kinds.ASPECT_TYPE, kinds.ASSET_TYPE):
+        wanted = desired.get("variables") or {}
+        attrs["variables"] = {
+            name: {**var, "length": None} if (wanted.get(name) or {}).get("length") is None else var
+            for name, var in (live.get("variables") or {}).items()
+        }
+    return attrs
