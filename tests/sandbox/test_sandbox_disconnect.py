@@ -26,7 +26,8 @@ async def test_disconnect_while_the_body_is_read_is_quiet() -> None:
     path = "/api/assetmanagement/v3/assets"
     scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-             "headers": [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")],
+             "headers": [(b"authorization", f"Bearer {token}".encode()),
+                         (b"content-type", b"application/json")],
              "client": ("127.0.0.1", 5000), "server": ("127.0.0.1", 8700)}
     await sandbox.app(scope, receive, send)  # must not raise ClientDisconnect
     assert sent == []  # nobody to answer
