@@ -18,10 +18,11 @@ from urllib.parse import quote
 import httpx
 
 from provisioner.errors import ApiError
+from provisioner.providers.http.client_base import VendorClient
 from provisioner.providers.http.credentials import IhCredentials
-from provisioner.providers.http.rate_limits import LimitsConfig, RateLimit
+from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
-from provisioner.providers.http.session import CallStats, HttpSession
+from provisioner.providers.http.session import HttpSession
 from provisioner.providers.insights_hub.client_paging import hal_items, spring_items
 
 AM = "/api/assetmanagement/v3"
@@ -51,7 +52,7 @@ def _dict(body: Any, what: str) -> Json:
     return body
 
 
-class InsightsHubClient:
+class InsightsHubClient(VendorClient):
     """One tenant's Insights Hub APIs behind one gateway URL (or a loopback emulator URL)."""
 
     def __init__(
@@ -79,25 +80,6 @@ class InsightsHubClient:
         self._agent_size = agent_page_size
         self._mapping_size = mapping_page_size
         self._event_size = event_mapping_page_size
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests sent per endpoint class."""
-        return self._http.stats
-
-    @property
-    def rate_limits(self) -> dict[str, RateLimit]:
-        """The effective client-side quota per endpoint class."""
-        return self._http.rate_limits
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> InsightsHubClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- plumbing ------------------------------------------------------------------------------
 

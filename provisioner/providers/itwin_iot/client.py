@@ -16,10 +16,11 @@ from urllib.parse import quote
 import httpx
 
 from provisioner.errors import ApiError
+from provisioner.providers.http.client_base import VendorClient
 from provisioner.providers.http.credentials import ItwinCredentials
-from provisioner.providers.http.rate_limits import LimitsConfig, RateLimit
+from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
-from provisioner.providers.http.session import CallStats, HttpSession
+from provisioner.providers.http.session import HttpSession
 
 EntityKind = Literal["node", "device", "sensor"]
 Json = dict[str, Any]
@@ -49,7 +50,7 @@ def _list_under(body: Any, key: str) -> list[Json]:
     return []
 
 
-class ItwinIotClient:
+class ItwinIotClient(VendorClient):
     """One iTwin IoT organisation behind one base URL (or a loopback emulator URL)."""
 
     def __init__(
@@ -73,25 +74,6 @@ class ItwinIotClient:
             token_class="iot.auth.token", transport=transport, retry=retry, limits=limits,
             concurrency=concurrency, timeout=timeout, clock=clock, refresh_margin=refresh_margin)
         self._page_size = page_size
-
-    @property
-    def stats(self) -> CallStats:
-        """Requests sent per endpoint class."""
-        return self._http.stats
-
-    @property
-    def rate_limits(self) -> dict[str, RateLimit]:
-        """The effective client-side quota per endpoint class."""
-        return self._http.rate_limits
-
-    async def aclose(self) -> None:
-        await self._http.aclose()
-
-    async def __aenter__(self) -> ItwinIotClient:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
 
     # -- reads -----------------------------------------------------------------------------------
 

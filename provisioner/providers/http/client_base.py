@@ -1,0 +1,33 @@
+"""What every vendor client shares: its `HttpSession`, call stats, limits and lifecycle."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from provisioner.providers.http.rate_limits import RateLimit
+from provisioner.providers.http.session import CallStats, HttpSession
+
+
+class VendorClient:
+    """Base of the vendor clients; subclasses set `self._http` and add the vendor's endpoints."""
+
+    _http: HttpSession
+
+    @property
+    def stats(self) -> CallStats:
+        """Requests sent per endpoint class."""
+        return self._http.stats
+
+    @property
+    def rate_limits(self) -> dict[str, RateLimit]:
+        """The effective client-side quota per endpoint class."""
+        return self._http.rate_limits
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
