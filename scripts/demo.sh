@@ -30,7 +30,9 @@ for example in quickstart fleet; do
   step "provision plan examples/$example (empty tenant: everything is a create)"
   provision plan "examples/$example" --out "$STATE_DIR/$example.plan.json" | head -n 60
   step "provision apply examples/$example (the saved plan)"
-  provision apply "$STATE_DIR/$example.plan.json" --project "examples/$example" --yes
+  # per-change log lines go to stderr; the demo shows the first few and the report
+  provision apply "$STATE_DIR/$example.plan.json" --project "examples/$example" --yes 2>&1 \
+    | awk '!/^\[/ || ++n <= 5; /^\[/ && n == 6 { print "  …" }'
   step "provision plan examples/$example again: nothing left to do (exit 0 with --detailed-exitcode)"
   provision plan "examples/$example" --detailed-exitcode
 done
