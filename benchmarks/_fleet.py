@@ -1,8 +1,10 @@
-"""Shared parts of the fleet benchmarks: an N-site fleet project, an in-process sandbox, timed runs.
+"""Shared parts of the fleet benchmarks: an N-site fleet project, a sandbox, timed runs.
 
 The fleet is `tests/e2e/fleetgen.make_fleet` (examples/fleet with N rows in vars/sites.csv). With
 `concurrency`, an env overlay `env/bench.yaml` sets the platforms' `concurrency`, and
-`load_fleet` loads it with `env="bench"`.
+`load_fleet` loads it with `env="bench"`. The sandbox runs in-process (`new_sandbox`, fast to fill)
+or in a child process on a loopback port (`SandboxProcess`, for wall times: its CPU is not the
+client's, as with the real service); `remote_project` points a project at the child.
 """
 
 from __future__ import annotations
@@ -11,13 +13,18 @@ import importlib.util
 import math
 import os
 import resource
+import socket
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, TracebackType
 from typing import Any
+
+import httpx
 
 from provisioner.config import Project, load_project
 from provisioner.config.schema import ApiKeyAuth
@@ -30,6 +37,7 @@ from provisioner.session import Session, make_plan, open_session
 
 REPO = Path(__file__).resolve().parents[1]
 BENCH_ENV = "bench"
+REMOTE_ENV = "bench-remote"
 PLATFORMS = ("insights_hub", "itwin_iot")
 
 # The sandbox's documented demo credentials (not secrets).
@@ -56,10 +64,19 @@ def make_fleet(dest: Path, sites: int, *, concurrency: Mapping[str, int] | None 
     """An N-site fleet project in `dest/fleet`; `concurrency` per platform goes into env/bench.yaml."""
     root: Path = _fleetgen().make_fleet(dest / "fleet", sites)
     if concurrency:
-        lines = ["platforms:", *(f"  {p}: {{concurrency: {n}}}" for p, n in sorted(concurrency.items()))]
-        (root / "env").mkdir(exist_ok=True)
-        (root / "env" / f"{BENCH_ENV}.yaml").write_text("\n".join(lines) + "\n")
+        write_overlay(root, BENCH_ENV, {p: {"concurrency": n} for p, n in concurrency.items()})
     return root
+
+
+def write_overlay(root: Path, env: str, platforms: Mapping[str, Mapping[str, int | str]]) -> None:
+    """Write env/`env`.yaml setting the given fields of `platforms.<p>`."""
+    def value(v: int | str) -> str:
+        return str(v) if isinstance(v, int) else f"'{v}'"
+    lines = ["platforms:"]
+    for p, fields in sorted(platforms.items()):
+        lines.append(f"  {p}: {{{', '.join(f'{k}: {value(v)}' for k, v in fields.items())}}}")
+    (root / "env").mkdir(exist_ok=True)
+    (root / "env" / f"{env}.yaml").write_text("\n".join(lines) + "\n")
 
 
 def load_fleet(root: Path) -> Project:
@@ -70,9 +87,106 @@ def load_fleet(root: Path) -> Project:
     return load_project(root, env=env)
 
 
+def remote_project(project: Project, url: str) -> Project:
+    """`project` reloaded with an overlay pointing both platforms at `url` (concurrency kept)."""
+    conc = Session(project.config).concurrency()
+    write_overlay(project.root, REMOTE_ENV, {
+        "insights_hub": {"gateway": url, "concurrency": conc["insights_hub"]},
+        "itwin_iot": {"url": url, "concurrency": conc["itwin_iot"]},
+    })
+    return load_project(project.root, env=REMOTE_ENV)
+
+
 def new_sandbox(latency_ms: float = 0.0) -> Sandbox:
     """An in-process sandbox; an agent's boarding configuration appears at once."""
     return Sandbox(SandboxSettings(latency_ms=latency_ms, boarding_delay_s=0.0))
+
+
+def free_port() -> int:
+    """A TCP port free on loopback right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class SandboxProcess:
+    """`python -m provisioner sandbox` in a child process on a free loopback port.
+
+    A context manager: entering starts it and waits until `GET /_sandbox/counts` answers; leaving
+    terminates it and waits for it to exit. The admin calls below are synchronous (between runs).
+    """
+
+    def __init__(self, *, latency_ms: float = 0.0, startup_timeout: float = 30.0) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.latency_ms = latency_ms
+        self.startup_timeout = startup_timeout
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the child; closed in stop()
+        self._admin = httpx.Client(base_url=self.url, timeout=60.0)
+
+    def __enter__(self) -> SandboxProcess:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "provisioner", "sandbox", "--port", str(self.port),
+             "--latency-ms", f"{self.latency_ms:g}", "--boarding-delay", "0"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=REPO)
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+    def _wait_ready(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + self.startup_timeout
+        while True:
+            if self.process.poll() is not None:
+                self._stderr.seek(0)
+                err = self._stderr.read().decode("utf-8", "replace")
+                raise RuntimeError(f"sandbox exited with {self.process.returncode} on start: {err}")
+            try:
+                if self._admin.get("/_sandbox/counts").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"sandbox on port {self.port} did not answer in {self.startup_timeout}s")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """Terminate the child and wait for it (killed if it does not exit in 10 s)."""
+        self._admin.close()
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._stderr.close()
+
+    def seed(self, state: Mapping[str, Any]) -> None:
+        """Replace the child's state with a state document (`Sandbox.snapshot()`)."""
+        self._admin.post("/_sandbox/seed", json=state).raise_for_status()
+
+    def snapshot(self) -> dict[str, Any]:
+        response = self._admin.get("/_sandbox/snapshot")
+        response.raise_for_status()
+        doc: dict[str, Any] = response.json()
+        return doc
+
+    def counts(self, *, reset: bool = False) -> dict[str, Any]:
+        """Requests served per endpoint class and in total (`reset` clears them after)."""
+        response = self._admin.get("/_sandbox/counts", params={"reset": "1"} if reset else None)
+        response.raise_for_status()
+        doc: dict[str, Any] = response.json()
+        return doc
 
 
 def platform_of_class(endpoint_class: str) -> str:
@@ -203,9 +317,11 @@ class PlanRun:
         return by_platform(self.calls_by_class)
 
 
-async def plan_fleet(project: Project, sandbox: Sandbox) -> PlanRun:
-    """Plan `project` in a fresh session (so the token request is part of it)."""
-    async with open_session(project.config, transport=sandbox.transport()) as session:
+async def plan_fleet(project: Project, sandbox: Sandbox | None) -> PlanRun:
+    """Plan `project` in a fresh session (so the token request is part of it); without `sandbox`,
+    over the network to the project's URLs."""
+    transport = sandbox.transport() if sandbox is not None else None
+    async with open_session(project.config, transport=transport) as session:
         cpu = time.process_time()
         started = time.perf_counter()
         plan, _ = await make_plan(session)

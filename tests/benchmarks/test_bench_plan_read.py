@@ -1,4 +1,5 @@
-"""bench_plan_read at a few sites: the minimum is the hand count, the plan is empty, tables print."""
+"""bench_plan_read at a few sites: the minimum is the hand count, the plan is empty, tables print;
+the child-process sandbox takes both vendors' state, counts what it serves and stops."""
 
 from __future__ import annotations
 
@@ -56,3 +57,26 @@ def test_main_prints_the_tables(capsys: pytest.CaptureFixture[str]) -> None:
     assert "API calls: plan vs minimum" in out and "wall @ 1 ms vs I/O bound" in out
     assert "changes in the converged plan  0" in out
     assert "agm.dsc.get               3           3" in out
+
+
+async def test_sandbox_process_seeds_both_vendors_counts_and_stops() -> None:
+    local = _fleet.new_sandbox()
+    project = _project(1)
+    await _fleet.apply_fleet(project, local, parallelism=4)
+    state = local.snapshot()
+    assert state["itwin"]["entities"] and len(state["insightsHub"]["agents"]) == 1
+    with _fleet.SandboxProcess(latency_ms=1) as server:
+        server.seed(state)
+        served = server.snapshot()
+        assert served["insightsHub"] == state["insightsHub"] and served["itwin"] == state["itwin"]
+        remote = _fleet.remote_project(project, server.url)
+        assert remote.config.platforms.insights_hub is not None
+        assert remote.config.platforms.insights_hub.gateway == server.url
+        assert remote.config.platforms.itwin_iot is not None
+        assert remote.config.platforms.itwin_iot.url == server.url
+        server.counts(reset=True)
+        run = await _fleet.plan_fleet(remote, None)
+        assert run.changes == 0
+        assert server.counts()["total"] == sum(run.calls_by_class.values()) == 11
+        process = server.process
+    assert process is not None and process.poll() is not None
