@@ -202,7 +202,6 @@ class HttpSession:
         retry_index = 0
         refreshed = False
         maybe_applied = False  # an earlier attempt may have reached the server and been applied
-        safe_url = self._redactor.url(url)
         while True:
             await self._limiter.acquire(endpoint_class)
             send_headers = dict(headers)
@@ -213,7 +212,6 @@ class HttpSession:
                     send_headers["Authorization"] = auth
             request = self._client.build_request(
                 method, url, params=params, json=json, content=content, data=form, headers=send_headers)
-            safe_url = self._redactor.url(str(request.url))
             self._log_request(request)
             started = time.perf_counter()
             async with self._slots:
@@ -226,6 +224,7 @@ class HttpSession:
                     not_sent = isinstance(exc, NOT_SENT_ERRORS)
                     response = None
             if response is None:
+                safe_url = self._safe_url(request)
                 log.debug("http %s %s failed after %.3fs: %s", method, safe_url,
                           time.perf_counter() - started, failure)
                 if not not_sent and not replayable:
@@ -248,6 +247,7 @@ class HttpSession:
                 self._tokens.invalidate(token)
                 refreshed = True
                 continue
+            safe_url = self._safe_url(request)  # only failures need it: redacting costs per request
             if status in RETRY_STATUSES or status in AMBIGUOUS_STATUSES:
                 if status != 429 and not replayable:
                     raise self._ambiguous(method, safe_url, response)
@@ -262,6 +262,10 @@ class HttpSession:
                     f"{error.message}; an earlier attempt may have been applied, look the object up",
                     status=status, method=method, url=safe_url, body=error.body) from error
             raise error
+
+    def _safe_url(self, request: httpx.Request) -> str:
+        """The request's URL as it may appear in logs and errors."""
+        return self._redactor.url(str(request.url))
 
     async def _backoff(self, endpoint_class: str, retry_index: int, retry_after: str | None) -> None:
         delay = self.retry.delay(retry_index, retry_after)
@@ -302,13 +306,13 @@ class HttpSession:
         if not log.isEnabledFor(logging.DEBUG):
             return
         shown = self._loggable_body(request.headers.get("content-type", ""), request.content)
-        log.debug("http request %s %s headers=%s body=%s", request.method,
-                  self._redactor.url(str(request.url)), self._redactor.headers(dict(request.headers)), shown)
+        log.debug("http request %s %s headers=%s body=%s", request.method, self._safe_url(request),
+                  self._redactor.headers(dict(request.headers)), shown)
 
     def _log_response(self, request: httpx.Request, response: httpx.Response, elapsed: float) -> None:
         if not log.isEnabledFor(logging.DEBUG):
             return
         shown = self._loggable_body(response.headers.get("content-type", ""), response.content)
         log.debug("http response %s %s -> %d in %.3fs headers=%s body=%s", request.method,
-                  self._redactor.url(str(request.url)), response.status_code, elapsed,
+                  self._safe_url(request), response.status_code, elapsed,
                   self._redactor.headers(dict(response.headers)), shown)
