@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType, TracebackType
@@ -181,6 +181,10 @@ class SandboxProcess:
         doc: dict[str, Any] = response.json()
         return doc
 
+    def set_latency(self, ms: float) -> None:
+        """Change the child's injected latency per request (e.g. 0 for a check after a timed run)."""
+        self._admin.put("/_sandbox/latency", json={"ms": ms}).raise_for_status()
+
     def counts(self, *, reset: bool = False) -> dict[str, Any]:
         """Requests served per endpoint class and in total (`reset` clears them after)."""
         response = self._admin.get("/_sandbox/counts", params={"reset": "1"} if reset else None)
@@ -285,10 +289,17 @@ class ApplyRun:
         return by_platform(self.calls_by_class)
 
 
-async def apply_fleet(project: Project, sandbox: Sandbox, *, parallelism: int) -> ApplyRun:
-    """Plan and apply `project`; the timed part and the counted calls are the apply only."""
-    async with open_session(project.config, transport=sandbox.transport()) as session:
+async def apply_fleet(project: Project, sandbox: Sandbox | None, *, parallelism: int,
+                      before_apply: Callable[[], object] | None = None) -> ApplyRun:
+    """Plan and apply `project`; the timed part and the counted calls are the apply only. Without
+    `sandbox`, over the network to the project's URLs (e.g. a `SandboxProcess` via
+    `remote_project`); `before_apply` runs between the plan and the apply (e.g. to reset the
+    child's counts), outside the timed part."""
+    transport = sandbox.transport() if sandbox is not None else None
+    async with open_session(project.config, transport=transport) as session:
         plan, live = await make_plan(session)
+        if before_apply is not None:
+            before_apply()
         before = calls_by_class(session)
         cpu = time.process_time()
         started = time.perf_counter()
