@@ -177,7 +177,8 @@ def report(results: list[Result], baseline: Result) -> str:
         ok = (r.wall_ratio <= WALL_TARGET and speedup(r, baseline) >= SPEEDUP_TARGET
               and r.empty_after and not r.failed)
         out += (f"\ntargets on `{DEFAULT}`: wall {r.wall_ratio:.2f} <= {WALL_TARGET}, speed-up "
-                f"{speedup(r, baseline):.1f}x >= {SPEEDUP_TARGET:g}x, converged: {verdict(ok)}")
+                f"{speedup(r, baseline):.1f}x >= {SPEEDUP_TARGET:g}x, converged "
+                f"{'yes' if r.empty_after and not r.failed else 'NO'}: {verdict(ok)}")
     return out
 
 
