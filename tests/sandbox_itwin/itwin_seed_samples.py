@@ -1,4 +1,5 @@
-"""Sample payloads copied from the vendor docs seed (shared/reference/seeds/003_4b7f6b0b3531e1da.txt beside the repository).
+"""Sample payloads copied from the vendor docs seed
+(shared/reference/seeds/003_4b7f6b0b3531e1da.txt beside the repository).
 
 Each constant cites the seed lines it was copied from; shapes (key sets and value types) are what tests
 compare against, values are illustrative.
