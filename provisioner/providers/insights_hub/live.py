@@ -81,15 +81,20 @@ def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> 
     return info
 
 
-def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str) -> tuple[LiveState, Interpretation]:
-    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack."""
+def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
+              info: Interpretation | None = None) -> tuple[LiveState, Interpretation]:
+    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack.
+
+    `info` is the assets' classification when the caller already made it from the same lists.
+    """
     state = LiveState()
     wanted = {r.address: r for r in desired}
 
     # Assets (and agents' core.mclib assets) first: other kinds refer to them.
     agents_by_id = {a["id"]: a for a in snap.agents}
     assets_by_id = {a["assetId"]: a for a in snap.assets}
-    info = classify_assets(snap, desired, stack)
+    if info is None:
+        info = classify_assets(snap, desired, stack)
 
     def asset_ref(asset_id: str | None) -> str:
         if not asset_id or asset_id == info.root_id:

@@ -12,7 +12,14 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
-from provisioner.providers.insights_hub.live import Snapshot, classify_assets, etag_of, interpret, live_hash
+from provisioner.providers.insights_hub.live import (
+    Interpretation,
+    Snapshot,
+    classify_assets,
+    etag_of,
+    interpret,
+    live_hash,
+)
 from provisioner.providers.insights_hub.operations import Operations
 
 JSONDict = dict[str, Any]
@@ -42,7 +49,8 @@ class InsightsHubProvider:
         """List types, assets, agents and all mappings; read each managed agent's DSC."""
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
 
-        async def assets_agents_dscs() -> tuple[list[JSONDict], list[JSONDict], dict[str, JSONDict]]:
+        async def assets_agents_dscs() -> tuple[list[JSONDict], list[JSONDict], dict[str, JSONDict],
+                                                Interpretation]:
             """The DSC reads need only the assets and agents: they start while other lists load."""
             assets, agents = await asyncio.gather(self.client.list_assets(), self.client.list_agents())
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
@@ -50,17 +58,18 @@ class InsightsHubProvider:
             agent_ids_live = {g["id"] for g in agents}
             agent_ids = [a for a in info.agent_address if a in agent_ids_live]
             dscs = await asyncio.gather(*(self.client.get_dsc(a) for a in agent_ids))
-            return assets, agents, dict(zip(agent_ids, dscs, strict=True))
+            return assets, agents, dict(zip(agent_ids, dscs, strict=True)), info
 
-        aspect_types, asset_types, mappings, event_mappings, (assets, agents, dscs) = await asyncio.gather(
+        aspect_types, asset_types, mappings, event_mappings, read = await asyncio.gather(
             self.client.list_aspect_types(filter=prefix),
             self.client.list_asset_types(filter=prefix),
             self.client.list_mappings(),
             self.client.list_event_mappings(),
             assets_agents_dscs(),
         )
+        assets, agents, dscs, info = read
         snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings, dscs)
-        state, _ = interpret(snap, desired, self.stack)
+        state, _ = interpret(snap, desired, self.stack, info)
         wanted = {r.address: r for r in desired}
         for address, live in list(state.managed.items()):
             if address in wanted:
