@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -89,6 +90,23 @@ class TypeService:
         return out
 
     # -- aspect types ------------------------------------------------------------------------------
+    def _writable(self, request: Request, lookup: Callable[[str], Doc]) -> tuple[str, Doc]:
+        """The type a PATCH/DELETE targets: it exists, is not built-in, and If-Match holds."""
+        type_id = request.path_params["id"]
+        existing = lookup(type_id)
+        _forbid_core(type_id)
+        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        return type_id, existing
+
+    def _save_variables(self, existing: Doc, variables: dict[str, Doc], put: Callable[[Doc], None]) -> Response:
+        """Store a type with its new variables (PATCH …/variables): 204 with the bumped ETag."""
+        values = list(variables.values())
+        rules.unique_names(values, "variable")
+        doc = {**existing, "variables": values, "etag": existing["etag"] + 1}
+        put(doc)
+        self.ctx.on_change()
+        return Response(status_code=204, headers=_etag_headers(doc["etag"]))
+
     async def list_aspect_types(self, request: Request) -> Response:
         return self._list(
             request, self.ctx.state.aspect_types, "aspectTypes", lambda d, b: self.render_aspect_type(d, b)
@@ -185,10 +203,7 @@ class TypeService:
         )
 
     async def patch_aspect_type(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._aspect_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._aspect_type)
         patch = await json_body(request)
         current = self.render_aspect_type(existing, "")
         merged = rules.merge_patch(
@@ -202,10 +217,7 @@ class TypeService:
         return self._update_aspect_type(request, existing, merged)
 
     async def patch_aspect_type_variables(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._aspect_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._aspect_type)
         body = await json_body(request)
         category = existing["category"]
         variables = {v["name"]: v for v in existing["variables"]}
@@ -233,18 +245,10 @@ class TypeService:
                 )
         if not variables:
             raise rules.bad(f"Aspect type '{type_id}' must keep at least 1 variable")
-        values = list(variables.values())
-        rules.unique_names(values, "variable")
-        doc = {**existing, "variables": values, "etag": existing["etag"] + 1}
-        self.ctx.state.put_aspect_type(doc)
-        self.ctx.on_change()
-        return Response(status_code=204, headers=_etag_headers(doc["etag"]))
+        return self._save_variables(existing, variables, self.ctx.state.put_aspect_type)
 
     async def delete_aspect_type(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._aspect_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._aspect_type)
         users = self.ctx.state.aspect_users.get(type_key(type_id))
         if users:
             user = self.ctx.state.asset_types[sorted(users)[0]]["id"]
@@ -299,10 +303,7 @@ class TypeService:
         return self._save_asset_type(request, type_id, existing, body)
 
     async def patch_asset_type(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._asset_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._asset_type)
         patch = await json_body(request)
         current = {
             k: copy.deepcopy(existing[k])
@@ -467,10 +468,7 @@ class TypeService:
                     raise rules.bad(f"Aspect '{old['name']}' cannot be removed (strict mode)")
 
     async def patch_asset_type_variables(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._asset_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._asset_type)
         body = await json_body(request)
         variables = {v["name"]: v for v in existing["variables"]}
         for name, change in body.items():
@@ -483,18 +481,10 @@ class TypeService:
             rules.check_variable_change(old, new, category=None)
             del variables[name]
             variables[new["name"]] = new
-        values = list(variables.values())
-        rules.unique_names(values, "variable")
-        doc = {**existing, "variables": values, "etag": existing["etag"] + 1}
-        self.ctx.state.put_asset_type(doc)
-        self.ctx.on_change()
-        return Response(status_code=204, headers=_etag_headers(doc["etag"]))
+        return self._save_variables(existing, variables, self.ctx.state.put_asset_type)
 
     async def delete_asset_type(self, request: Request) -> Response:
-        type_id = request.path_params["id"]
-        existing = self._asset_type(type_id)
-        _forbid_core(type_id)
-        check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
+        type_id, existing = self._writable(request, self._asset_type)
         key = type_key(type_id)
         status = self.ctx.settings.delete_guard_status
         children = self.ctx.state.type_children.get(key)
