@@ -98,7 +98,8 @@ class TypeService:
         check_if_match(request, str(existing["etag"]), self.ctx.settings.missing_if_match_status)
         return type_id, existing
 
-    def _save_variables(self, existing: Doc, variables: dict[str, Doc], put: Callable[[Doc], None]) -> Response:
+    def _save_variables(self, existing: Doc, variables: dict[str, Doc],
+                        put: Callable[[Doc], None]) -> Response:
         """Store a type with its new variables (PATCH …/variables): 204 with the bumped ETag."""
         values = list(variables.values())
         rules.unique_names(values, "variable")
@@ -203,7 +204,7 @@ class TypeService:
         )
 
     async def patch_aspect_type(self, request: Request) -> Response:
-        type_id, existing = self._writable(request, self._aspect_type)
+        _, existing = self._writable(request, self._aspect_type)
         patch = await json_body(request)
         current = self.render_aspect_type(existing, "")
         merged = rules.merge_patch(
@@ -248,7 +249,7 @@ class TypeService:
         return self._save_variables(existing, variables, self.ctx.state.put_aspect_type)
 
     async def delete_aspect_type(self, request: Request) -> Response:
-        type_id, existing = self._writable(request, self._aspect_type)
+        type_id, _ = self._writable(request, self._aspect_type)
         users = self.ctx.state.aspect_users.get(type_key(type_id))
         if users:
             user = self.ctx.state.asset_types[sorted(users)[0]]["id"]
@@ -484,7 +485,7 @@ class TypeService:
         return self._save_variables(existing, variables, self.ctx.state.put_asset_type)
 
     async def delete_asset_type(self, request: Request) -> Response:
-        type_id, existing = self._writable(request, self._asset_type)
+        type_id, _ = self._writable(request, self._asset_type)
         key = type_key(type_id)
         status = self.ctx.settings.delete_guard_status
         children = self.ctx.state.type_children.get(key)
