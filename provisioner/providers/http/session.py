@@ -9,7 +9,6 @@ token, fetches a new one and repeats the request once (this does not use up a re
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json as jsonlib
 import logging
 import time
@@ -20,6 +19,7 @@ from typing import Any
 
 import httpx
 
+from provisioner import __version__
 from provisioner.errors import ApiError
 from provisioner.providers.http.credentials import ItwinApiKey, TokenCredentials
 from provisioner.providers.http.errors import (
@@ -28,6 +28,7 @@ from provisioner.providers.http.errors import (
     AuthError,
     error_for_status,
 )
+from provisioner.providers.http.network_transport import NetworkTransport
 from provisioner.providers.http.rate_limits import LimitsConfig, RateLimit, RateLimiter, Vendor, rate_limits
 from provisioner.providers.http.redaction import Redactor
 from provisioner.providers.http.retry import (
@@ -43,8 +44,8 @@ from provisioner.providers.http.urls import checked_base_url
 log = logging.getLogger("provisioner.http")
 
 _MAX_LOGGED_BODY = 2000
-POOL_SIZE = 4  # connections per httpx pool; see HttpSession.__init__
 _DEFAULT_TOKEN_TTL = 300.0
+_DEFAULT_HEADERS = {"User-Agent": f"provision/{__version__}", "Accept-Encoding": "gzip, deflate"}
 
 
 @dataclass(slots=True)
@@ -86,19 +87,10 @@ class HttpSession:
         self._redactor = Redactor(credentials.secrets())
         self._limiter = RateLimiter(rate_limits(vendor, limits), clock=clock, sleep=self.retry.sleep)
         self._slots = asyncio.Semaphore(concurrency)
-        # Requests are spread over several small connection pools: httpcore (1.0) tidies its pool
-        # on every request with a scan that is quadratic in pooled connections, which made the
-        # client CPU-bound at 16 connections. Each pool holds at most POOL_SIZE (+1 for a token).
-        shards = max(1, -(-concurrency // POOL_SIZE))
-        pool = httpx.Limits(max_connections=POOL_SIZE + 1, max_keepalive_connections=POOL_SIZE + 1)
-        tls = httpx.create_ssl_context(verify=True)  # one verifying context (CA load) for all pools
-        self._clients = [
-            httpx.AsyncClient(transport=transport, verify=tls, follow_redirects=False, limits=pool,
-                              timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)))
-            for _ in range(shards)
-        ]
-        self._next_client = itertools.cycle(self._clients)
-        self._client = self._clients[0]
+        # One verifying TLS context (CA load) for the pool; +1 connection for a token request.
+        self._transport = transport or NetworkTransport(tls=httpx.create_ssl_context(verify=True),
+                                                        max_connections=concurrency + 1)
+        self._timeouts = {"connect": min(timeout, 10.0), "read": timeout, "write": timeout, "pool": timeout}
         self._stats = CallStats()
         self._api_key: str | None = None
         self._tokens: TokenCache | None = None
@@ -123,8 +115,7 @@ class HttpSession:
         return self._limiter.limits
 
     async def aclose(self) -> None:
-        for client in self._clients:
-            await client.aclose()
+        await self._transport.aclose()
 
     async def request(
         self,
@@ -217,21 +208,20 @@ class HttpSession:
         maybe_applied = False  # an earlier attempt may have reached the server and been applied
         while True:
             await self._limiter.acquire(endpoint_class)
-            send_headers = dict(headers)
+            send_headers = {**_DEFAULT_HEADERS, **headers}
             token: str | None = None
             if authenticated:
                 auth, token = await self._auth_header()
                 if auth is not None:
                     send_headers["Authorization"] = auth
-            request = self._client.build_request(
-                method, url, params=params, json=json, content=content, data=form, headers=send_headers)
+            request = httpx.Request(method, url, params=params, json=json, content=content, data=form,
+                                    headers=send_headers, extensions={"timeout": self._timeouts})
             self._log_request(request)
             started = time.perf_counter()
             async with self._slots:
                 self._stats.calls[endpoint_class] += 1
                 try:
-                    response = await next(self._next_client).send(request)
-                    await response.aread()
+                    response = await self._send(request)
                 except httpx.TransportError as exc:
                     failure = f"{type(exc).__name__}: {self._redactor.text(str(exc))}"
                     not_sent = isinstance(exc, NOT_SENT_ERRORS)
@@ -275,6 +265,16 @@ class HttpSession:
                     f"{error.message}; an earlier attempt may have been applied, look the object up",
                     status=status, method=method, url=safe_url, body=error.body) from error
             raise error
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """One exchange over the transport, body read and connection released."""
+        response = await self._transport.handle_async_request(request)
+        response.request = request  # as httpx.AsyncClient does: transports need not set it
+        try:
+            await response.aread()
+        finally:
+            await response.aclose()
+        return response
 
     def _safe_url(self, request: httpx.Request) -> str:
         """The request's URL as it may appear in logs and errors."""

@@ -20,6 +20,8 @@ class TokenCache:
 
     async def get(self) -> str:
         """The cached token, or a new one when none is cached or it is about to expire."""
+        if self._token is not None and self._clock() < self._refresh_at:
+            return self._token  # the common case: no lock round trip
         async with self._lock:
             if self._token is not None and self._clock() < self._refresh_at:
                 return self._token
