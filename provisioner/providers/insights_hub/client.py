@@ -23,7 +23,7 @@ from provisioner.providers.http.credentials import IhCredentials
 from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.http.session import HttpSession
-from provisioner.providers.insights_hub.client_paging import hal_items, spring_items
+from provisioner.providers.insights_hub.client_paging import OnPage, hal_items, spring_items
 
 AM = "/api/assetmanagement/v3"
 AGM = "/api/agentmanagement/v3"
@@ -104,10 +104,11 @@ class InsightsHubClient(VendorClient):
     async def _am(self, method: str, path: str, cls: str, **kwargs: Any) -> Any:
         return await self._call(method, AM + path, cls, accept=HAL, **kwargs)
 
-    async def _hal_list(self, path: str, cls: str, key: str, params: Mapping[str, str | int]) -> list[Json]:
+    async def _hal_list(self, path: str, cls: str, key: str, params: Mapping[str, str | int],
+                        on_page: OnPage | None = None) -> list[Json]:
         async def page(number: int) -> Any:
             return await self._am("GET", path, cls, params={**params, "page": number, "size": self._am_size})
-        return await hal_items(page, key, self._am_size)
+        return await hal_items(page, key, self._am_size, on_page)
 
     async def _spring_list(self, path: str, cls: str, what: str, size: int,
                            params: Mapping[str, str | int]) -> list[Json]:
@@ -187,9 +188,11 @@ class InsightsHubClient(VendorClient):
 
     # -- assets ----------------------------------------------------------------------------------
 
-    async def list_assets(self, filter: Mapping[str, Any] | None = None) -> list[Json]:
-        """All assets matching the AM `filter` (e.g. `{"deleted": None}` is not added for you)."""
-        return await self._hal_list("/assets", "am.assets.get", "assets", _filter(filter))
+    async def list_assets(self, filter: Mapping[str, Any] | None = None,
+                          on_page: OnPage | None = None) -> list[Json]:
+        """All assets matching the AM `filter` (e.g. `{"deleted": None}` is not added for you);
+        `on_page` sees each page's assets as it arrives."""
+        return await self._hal_list("/assets", "am.assets.get", "assets", _filter(filter), on_page)
 
     async def get_root_asset(self) -> Json:
         """The tenant's root asset."""

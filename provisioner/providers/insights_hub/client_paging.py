@@ -11,6 +11,7 @@ from provisioner.errors import ApiError
 MAX_PAGES = 10_000
 
 Json = dict[str, Any]
+OnPage = Callable[[list[Json]], None]
 FetchPage = Callable[[int], Awaitable[Any]]
 
 
@@ -29,18 +30,32 @@ async def _rest(fetch: FetchPage, total_pages: int, what: str) -> list[Any]:
     return list(await asyncio.gather(*(fetch(n) for n in range(1, total_pages))))
 
 
-async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Json]:
+def _hal_chunk(body: object, key: str) -> list[Json]:
+    embedded = body.get("_embedded") if isinstance(body, dict) else None
+    return _items(embedded.get(key)) if isinstance(embedded, dict) else []
+
+
+async def hal_items(fetch: FetchPage, key: str, requested_size: int,
+                    on_page: OnPage | None = None) -> list[Json]:
     """All items of a HAL list: `_embedded.<key>` of pages 0, 1, … until the last page.
 
     The last page is known from `page.totalPages`, else from a missing `_links.next`, else from a
     page shorter than `page.size` (or the requested size). A missing `_embedded` is an empty page.
+    `on_page` sees each page's items as soon as that page arrives (pages may arrive out of order).
     """
     items: list[Json] = []
+    report = on_page or _ignore
+
+    async def fetch_reported(number: int) -> Any:
+        body = await fetch(number)
+        report(_hal_chunk(body, key))
+        return body
+
     for number in range(MAX_PAGES):
         body = await fetch(number)
+        chunk = _hal_chunk(body, key)
+        report(chunk)
         body = body if isinstance(body, dict) else {}
-        embedded = body.get("_embedded")
-        chunk = _items(embedded.get(key)) if isinstance(embedded, dict) else []
         items.extend(chunk)
         if not chunk:
             return items
@@ -50,9 +65,8 @@ async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Jso
         links = body.get("_links")
         if isinstance(total_pages, int):
             if number == 0 and total_pages > 1:  # the total is known: fetch the other pages together
-                for rest in await _rest(fetch, total_pages, key):
-                    embedded = rest.get("_embedded") if isinstance(rest, dict) else None
-                    items.extend(_items(embedded.get(key)) if isinstance(embedded, dict) else [])
+                for rest in await _rest(fetch_reported, total_pages, key):
+                    items.extend(_hal_chunk(rest, key))
                 return items
             if number + 1 >= total_pages:
                 return items
@@ -64,6 +78,10 @@ async def hal_items(fetch: FetchPage, key: str, requested_size: int) -> list[Jso
             if len(chunk) < (size if isinstance(size, int) and size > 0 else requested_size):
                 return items
     raise _too_many(key)
+
+
+def _ignore(chunk: list[Json]) -> None:
+    """The default `on_page`."""
 
 
 async def spring_items(fetch: FetchPage, what: str, requested_size: int) -> list[Json]:

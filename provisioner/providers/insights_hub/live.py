@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -60,42 +60,54 @@ def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
     return key if owner == stack else None
 
 
+AGENT_PREFIX = "insights_hub.agents."
+
+
+def pinned_addresses(desired: Sequence[Resource]) -> dict[str, str]:
+    """Address by pinned server id (lower case): these adopt unmarked objects."""
+    return {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}
+
+
+def is_root_asset(asset: Mapping[str, Any]) -> bool:
+    """The tenant's root: the one core.basicenterprise asset without a parent."""
+    is_enterprise = str(asset.get("typeId", "")).lower() == "core.basicenterprise"
+    return is_enterprise and asset.get("parentId") in ("", None)
+
+
+def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str]) -> str | None:
+    """The address of a (non-root) asset this stack manages, by marker or pinned id; else None."""
+    key = _key_of(asset, stack)
+    return f"insights_hub.{key}" if key else pinned.get(str(asset["assetId"]).lower())
+
+
 def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
     """The root asset id and which live assets (and agents' assets) are which address."""
     info = Interpretation()
-    pinned = {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}
+    pinned = pinned_addresses(desired)
     for asset in snap.assets:
         asset_id = asset["assetId"]
-        is_root = str(asset.get("typeId", "")).lower() == "core.basicenterprise"
-        if is_root and asset.get("parentId") in ("", None):
+        if is_root_asset(asset):
             info.root_id = asset_id
             continue
-        key = _key_of(asset, stack)
-        address = f"insights_hub.{key}" if key else pinned.get(asset_id.lower())
+        address = asset_address(asset, stack, pinned)
         if address is None:
             continue
-        if address.startswith("insights_hub.agents."):
+        if address.startswith(AGENT_PREFIX):
             info.agent_address[asset_id] = address
         else:
             info.asset_address[asset_id] = address
     return info
 
 
-def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
-              info: Interpretation | None = None) -> tuple[LiveState, Interpretation]:
-    """Turn raw lists into a LiveState (managed by address + unmanaged) for this stack.
-
-    `info` is the assets' classification when the caller already made it from the same lists.
-    """
-    state = LiveState()
+def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, info: Interpretation,
+                    state: LiveState) -> Iterator[None]:
+    """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
+    object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets."""
     wanted = {r.address: r for r in desired}
 
     # Assets (and agents' core.mclib assets) first: other kinds refer to them.
     agents_by_id = {a["id"]: a for a in snap.agents}
     assets_by_id = {a["assetId"]: a for a in snap.assets}
-    if info is None:
-        info = classify_assets(snap, desired, stack)
-
     def asset_ref(asset_id: str | None) -> str:
         if not asset_id or asset_id == info.root_id:
             return "root"
@@ -107,6 +119,7 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset),
                                               _managed(attrs["parent"]),
                                               adopt=_key_of(asset, stack) is None)
+        yield
 
     for asset_id, address in info.agent_address.items():
         asset = assets_by_id[asset_id]
@@ -118,11 +131,8 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
                                               adopt=_key_of(asset, stack) is None)
-        dsc = snap.dscs.get(asset_id)
-        if dsc and dsc.get("configurationId") and dsc.get("dataSources"):  # deleting one empties it
-            dsc_address = f"{address}.data_sources"
-            state.managed[dsc_address] = LiveResource(dsc_address, kinds.DATA_SOURCES, norm.dsc_attrs(dsc),
-                                                      asset_id, etag_of(dsc), (address,))
+        yield
+    add_data_sources(state, info, snap.dscs)
 
     for agent in snap.agents:
         if agent["id"] not in info.agent_address:
@@ -137,6 +147,7 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
         deps = _managed(f"{agent_address}.data_sources", attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.MAPPING, attrs, mapping["id"],
                                               live_hash(mapping), deps)
+        yield
 
     for emap in snap.event_mappings:
         agent_address = info.agent_address.get(emap.get("agentId", ""))
@@ -147,6 +158,7 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
         deps = _managed(agent_address, attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.EVENT_MAPPING, attrs, emap["id"], etag_of(emap),
                                               deps)
+        yield
 
     # Types: a first pass names every managed type id, so asset types can depend on them.
     typed: list[tuple[str, JSONDict, str, bool]] = []
@@ -172,17 +184,33 @@ def interpret(snap: Snapshot, desired: Sequence[Resource], stack: str,
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
                                               adopt=adopt)
+        yield
     # an asset depends on its managed asset type: the type can only be deleted after its assets
     for managed in list(state.managed.values()):
         type_dep = type_address.get(str(managed.attrs.get("type"))) if managed.kind == kinds.ASSET else None
         if type_dep is not None:
             state.managed[managed.address] = replace(managed, depends_on=(*managed.depends_on, type_dep))
+            yield
 
     for asset in snap.assets:
         if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \
                 and asset["assetId"] != info.root_id:
             state.unmanaged.append(UnmanagedObject(kinds.ASSET, asset["assetId"], str(asset.get("name"))))
-    return state, info
+
+
+def add_data_sources(state: LiveState, info: Interpretation, dscs: Mapping[str, JSONDict]) -> list[str]:
+    """Add the configured DSCs of the agents in `state` (by agent id); their addresses."""
+    added = []
+    for asset_id, dsc in dscs.items():
+        agent_address = info.agent_address.get(asset_id)
+        if agent_address not in state.managed:
+            continue  # not an agent of this stack, or its agent does not exist
+        if dsc.get("configurationId") and dsc.get("dataSources"):  # deleting one empties it
+            address = f"{agent_address}.data_sources"
+            state.managed[address] = LiveResource(address, kinds.DATA_SOURCES, norm.dsc_attrs(dsc),
+                                                  asset_id, etag_of(dsc), (agent_address,))
+            added.append(address)
+    return added
 
 
 def _managed(*refs: str) -> tuple[str, ...]:

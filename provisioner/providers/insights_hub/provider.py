@@ -3,26 +3,42 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.providers.cooperative import run_all, run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
 from provisioner.providers.insights_hub.live import (
+    AGENT_PREFIX,
     Interpretation,
     Snapshot,
+    add_data_sources,
+    asset_address,
     classify_assets,
     etag_of,
-    interpret,
+    interpret_steps,
+    is_root_asset,
     live_hash,
+    pinned_addresses,
 )
 from provisioner.providers.insights_hub.operations import Operations
 
 JSONDict = dict[str, Any]
+
+
+def _prune_steps(state: LiveState, addresses: Sequence[str], desired: Sequence[Resource]) -> Iterator[None]:
+    """Drop from those live resources the fields their desired counterparts leave unset."""
+    wanted = {r.address: r for r in desired}
+    for address in addresses:
+        live, want = state.managed[address], wanted.get(address)
+        if want is not None:
+            state.managed[address] = replace(live, attrs=prune_unset(live.attrs, want.attrs, live.kind))
+        yield
 
 
 class InsightsHubProvider:
@@ -46,37 +62,62 @@ class InsightsHubProvider:
         return list(self._resources)
 
     async def read_live(self, desired: Sequence[Resource]) -> LiveState:
-        """List types, assets, agents and all mappings; read each managed agent's DSC."""
-        prefix = {"id": {"startsWith": f"{self.tenant}."}}
+        """List types, assets, agents and all mappings; read each managed agent's DSC.
 
-        async def assets_agents_dscs() -> tuple[list[JSONDict], list[JSONDict], dict[str, JSONDict],
-                                                Interpretation]:
-            """The DSC reads need only the assets and agents: they start while other lists load."""
-            assets, agents = await asyncio.gather(self.client.list_assets(), self.client.list_agents())
+        The DSC reads (one per agent: there is no list endpoint) are most of the calls, so each
+        starts as soon as its agent's asset is listed, while the other lists still load.
+        """
+        prefix = {"id": {"startsWith": f"{self.tenant}."}}
+        pinned = pinned_addresses(desired)
+        dsc_reads: dict[str, asyncio.Task[JSONDict | None]] = {}
+
+        def start_dsc_reads(page: list[JSONDict]) -> None:
+            for asset in page:
+                asset_id = asset["assetId"]
+                address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
+                if address is not None and address.startswith(AGENT_PREFIX) and asset_id not in dsc_reads:
+                    dsc_reads[asset_id] = asyncio.ensure_future(self._dsc_or_none(asset_id))
+
+        try:
+            aspect_types, asset_types, assets, agents, mappings, event_mappings = await asyncio.gather(
+                self.client.list_aspect_types(filter=prefix),
+                self.client.list_asset_types(filter=prefix),
+                self.client.list_assets(on_page=start_dsc_reads),
+                self.client.list_agents(),
+                self.client.list_mappings(),
+                self.client.list_event_mappings(),
+            )
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
-            agent_ids_live = {g["id"] for g in agents}
-            agent_ids = [a for a in info.agent_address if a in agent_ids_live]
-            dscs = await asyncio.gather(*(self.client.get_dsc(a) for a in agent_ids))
-            return assets, agents, dict(zip(agent_ids, dscs, strict=True)), info
-
-        aspect_types, asset_types, mappings, event_mappings, read = await asyncio.gather(
-            self.client.list_aspect_types(filter=prefix),
-            self.client.list_asset_types(filter=prefix),
-            self.client.list_mappings(),
-            self.client.list_event_mappings(),
-            assets_agents_dscs(),
-        )
-        assets, agents, dscs, info = read
-        snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings, dscs)
-        state, _ = interpret(snap, desired, self.stack, info)
-        wanted = {r.address: r for r in desired}
-        for address, live in list(state.managed.items()):
-            if address in wanted:
-                pruned = prune_unset(live.attrs, wanted[address].attrs, live.kind)
-                state.managed[address] = replace(live, attrs=pruned)
+            snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
+            # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
+            # flight are answered and followed by the next ones.
+            state = LiveState()
+            await run_sliced(self._interpret_steps(snap, desired, info, state))
+            dscs = await asyncio.gather(*dsc_reads.values())
+        except BaseException:
+            for task in dsc_reads.values():
+                task.cancel()
+            await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
+            raise
+        found = {a: dsc for a, dsc in zip(dsc_reads, dscs, strict=True) if dsc is not None}
+        run_all(_prune_steps(state, add_data_sources(state, info, found), desired))
         state.api_calls = self.client.stats.total
         return state
+
+    def _interpret_steps(self, snap: Snapshot, desired: Sequence[Resource], info: Interpretation,
+                         state: LiveState) -> Iterator[None]:
+        """Everything but the DSCs into `state`, then the fields the configuration leaves unset
+        pruned; one step per object."""
+        yield from interpret_steps(snap, desired, self.stack, info, state)
+        yield from _prune_steps(state, list(state.managed), desired)
+
+    async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:
+        """The agent's DSC; None when the agent does not exist (its asset may, without it)."""
+        try:
+            return await self.client.get_dsc(agent_id)
+        except NotFoundError:
+            return None
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
         """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
@@ -43,15 +43,15 @@ def address_of(keys: Sequence[str]) -> str:
     return ".".join(parts)
 
 
-def interpret(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSONDict],
-              desired: Sequence[Resource], stack: str) -> LiveState:
-    """Turn the three lists into a LiveState for this stack.
+def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSONDict],
+                    desired: Sequence[Resource], stack: str, state: LiveState) -> Iterator[None]:
+    """Turn the three lists into `state` for this stack, one step per entity (see
+    `provisioner.providers.cooperative`).
 
     A pinned id claims an entity without this stack's refId. A pinned device or sensor is
     adopted (the update gives it the stack's refId); a pinned node stays identified by its pin,
     because a node's refId can only be set when it is created, so there is nothing to adopt.
     """
-    state = LiveState()
     pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
     for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
         kind = _KIND_BY_DEPTH[depth]
@@ -72,4 +72,4 @@ def interpret(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSON
             deps = (parent,) if parent else ()
             state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),
                                                   entity_hash(entity), deps, adopt=adopt)
-    return state
+            yield

@@ -7,10 +7,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot.client import EntityKind, ItwinIotClient
-from provisioner.providers.itwin_iot.live import entity_hash, interpret
+from provisioner.providers.itwin_iot.live import entity_hash, interpret_steps
 from provisioner.providers.itwin_iot.operations import Operations
 
 _ENTITY: dict[str, EntityKind] = {kinds.CONNECTION: "node", kinds.DEVICE: "device", kinds.SENSOR: "sensor"}
@@ -43,7 +44,8 @@ class ItwinIotProvider:
             self.client.list_devices(self.project),
             self.client.list_sensors(self.project),
         )
-        state = interpret(nodes, devices, sensors, desired, self.stack)
+        state = LiveState()  # in slices: the other platform's reads in flight keep moving meanwhile
+        await run_sliced(interpret_steps(nodes, devices, sensors, desired, self.stack, state))
         wanted = {r.address: r for r in desired}
         for address, live in list(state.managed.items()):
             # a connection without a configured name keeps the service's default name
