@@ -13,6 +13,7 @@ from starlette.routing import Route
 from provisioner.sandbox.auth_ih import bearer_token
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError, Service, error_response
+from provisioner.sandbox.responses import FastJSONResponse
 
 Handler = Callable[[Request], Awaitable[Response]]
 HAL = "application/hal+json"
@@ -52,9 +53,7 @@ def json_response(
     media_type: str = "application/json",
     headers: dict[str, str] | None = None,
 ) -> Response:
-    return Response(
-        json.dumps(body, separators=(",", ":")), status_code=status, media_type=media_type, headers=headers
-    )
+    return FastJSONResponse(body, status_code=status, media_type=media_type, headers=headers)
 
 
 async def json_body(request: Request) -> dict[str, Any]:

@@ -69,7 +69,9 @@ class Entity:
 
 def render_entity(entity: Entity) -> dict[str, Any]:
     """Entity-service shape (`/api/{kind}s/all`, single GET): all props, `customProps` [D:seed L610-L647]."""
-    out: dict[str, Any] = {"type": entity.type, "id": entity.id, "props": copy.deepcopy(entity.props)}
+    # shallow: the rendering is encoded at once and never changed (a deep copy per entity was
+    # the larger part of listing a project's sensors)
+    out: dict[str, Any] = {"type": entity.type, "id": entity.id, "props": dict(entity.props)}
     if entity.kind == "sensor":
         out["device"] = entity.device
         out["observationType"] = entity.observation_type

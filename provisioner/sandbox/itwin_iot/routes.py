@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from provisioner.sandbox.itwin_iot import catalogue, data, reads
@@ -16,6 +16,7 @@ from provisioner.sandbox.itwin_iot.entities import Kind
 from provisioner.sandbox.itwin_iot.errors import ApiError, field_error
 from provisioner.sandbox.itwin_iot.integrate import apply_integration, plan_integration
 from provisioner.sandbox.itwin_iot.store import ItwinStore
+from provisioner.sandbox.responses import FastJSONResponse
 
 Handler = Callable[[Request, Principal], Awaitable[Response]]
 KIND_PATHS: dict[str, Kind] = {"nodes": "node", "devices": "device", "sensors": "sensor"}
@@ -65,13 +66,13 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
 
     def list_handler(kind: Kind) -> Handler:
         async def handler(request: Request, _: Principal) -> Response:
-            return JSONResponse(reads.list_entities(store, kind, request.query_params))
+            return FastJSONResponse(reads.list_entities(store, kind, request.query_params))
 
         return handler
 
     def single_handler(kind: Kind) -> Handler:
         async def handler(request: Request, _: Principal) -> Response:
-            return JSONResponse(
+            return FastJSONResponse(
                 reads.get_entity(store, kind, request.path_params["raw"], request.query_params)
             )
 
@@ -79,7 +80,7 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
 
     def static(body: dict[str, Any]) -> Handler:
         async def handler(_request: Request, _principal: Principal) -> Response:
-            return JSONResponse(body)
+            return FastJSONResponse(body)
 
         return handler
 
@@ -90,12 +91,12 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
             body = await _json_body(request)
             # From here on no awaits: validation and mutation run as one step of the event loop.
             plan = plan_integration(store, project, body)
-            return JSONResponse(apply_integration(store, project, plan, principal))
+            return FastJSONResponse(apply_integration(store, project, plan, principal))
 
         return handler
 
     async def tree(request: Request, _: Principal) -> Response:
-        return JSONResponse(reads.node_tree(store, request.path_params["raw"], request.query_params))
+        return FastJSONResponse(reads.node_tree(store, request.path_params["raw"], request.query_params))
 
     def upload(surface: Surface) -> Handler:
         async def handler(request: Request, _: Principal) -> Response:
@@ -103,18 +104,18 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
             project = store.resolve_project(values, default=False) if values else None
             body = await _json_body(request)
             data.upload(store, body, project)
-            return JSONResponse({"status": "ACCEPTED"}, status_code=202)
+            return FastJSONResponse({"status": "ACCEPTED"}, status_code=202)
 
         return handler
 
     async def sensor_metrics(request: Request, _: Principal) -> Response:
         default = not store.settings.require_project_on_writes
         project = store.resolve_project(_project_values(request, "iiot"), default=default)
-        return JSONResponse(data.metrics_by_sensor(store, await _json_body(request), project))
+        return FastJSONResponse(data.metrics_by_sensor(store, await _json_body(request), project))
 
     async def sd_nodes(request: Request, _: Principal) -> Response:
         project = store.resolve_project(_project_values(request, "sensor-data"), default=False)
-        return JSONResponse(reads.sensor_data_nodes(store, project))
+        return FastJSONResponse(reads.sensor_data_nodes(store, project))
 
     routes: list[BaseRoute] = [
         Route("/connect/token", token, methods=["POST"]),
