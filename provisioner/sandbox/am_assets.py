@@ -129,7 +129,8 @@ class AssetService:
         return json_response(body, media_type=HAL)
 
     def _candidates(self, raw: str | None) -> list[Doc]:
-        """Assets to filter: from the parent or type index when the filter pins one to a plain value."""
+        """Assets to filter: from the parent, type or name index when the filter pins one to a plain
+        value (a superset of the matches, in creation order; the predicate decides)."""
         state = self.ctx.state
         try:
             tree = json.loads(raw) if raw else None
@@ -140,6 +141,10 @@ class AssetService:
                 return [state.assets[i] for i in state.asset_children.get(tree["parentId"].lower(), {})]
             if isinstance(tree.get("typeId"), str):
                 return [state.assets[i] for i in state.assets_by_type.get(type_key(tree["typeId"]), {})]
+            if isinstance(tree.get("name"), str):  # in creation order, as a scan would list them
+                named = state.assets_by_name.get(tree["name"].lower(), {})
+                ids = sorted(named, key=state.asset_position.__getitem__)
+                return [state.assets[i] for i in ids]
         return list(state.assets.values())
 
     def _has_type(self, value: Any) -> Predicate:

@@ -41,6 +41,10 @@ class IhState:
     # insertion-ordered (dict as ordered set) so indexed lists keep creation order
     asset_children: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     assets_by_type: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    # name (lower case) -> ids, and each asset's creation position: a name filter (an apply's
+    # look-up after each create) reads a few candidates instead of scanning every asset
+    assets_by_name: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    asset_position: dict[str, int] = field(default_factory=dict)
     type_children: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     aspect_users: defaultdict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     aspect_names: dict[str, str] = field(default_factory=dict)
@@ -83,6 +87,10 @@ class IhState:
         asset_id = doc["assetId"]
         old = self.assets.get(asset_id)
         self.assets[asset_id] = doc
+        self.asset_position.setdefault(asset_id, len(self.asset_position))
+        if old is not None:
+            self.assets_by_name[str(old["name"]).lower()].pop(asset_id, None)
+        self.assets_by_name[str(doc["name"]).lower()][asset_id] = None
         if old is not None and old["parentId"] == doc["parentId"] and old["typeId"] == doc["typeId"]:
             return
         if old is not None:
@@ -94,6 +102,7 @@ class IhState:
 
     def drop_asset(self, asset_id: str) -> None:
         doc = self.assets.pop(asset_id)
+        self.assets_by_name[str(doc["name"]).lower()].pop(asset_id, None)
         self.asset_children[doc["parentId"]].pop(asset_id, None)
         self.assets_by_type[type_key(doc["typeId"])].pop(asset_id, None)
 

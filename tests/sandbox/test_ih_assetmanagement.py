@@ -279,3 +279,21 @@ async def test_children_link_and_indexed_filters_keep_creation_order(
         await client.get(f"{AM}/assets", params=filter_q({"typeId": "core.basicsite", "name": "renamed"}))
     ).json()
     assert [a["assetId"] for a in sites["_embedded"]["assets"]] == [kids[0]]
+
+
+async def test_a_name_filter_finds_renamed_and_same_named_assets_in_creation_order(
+    client: httpx.AsyncClient, ih: Ih
+) -> None:
+    ids = [(await ih.asset(name, "core.basicsite")).json()["assetId"] for name in ("Twin", "other", "Twin")]
+
+    async def named(name: str) -> list[str]:
+        body = (await client.get(f"{AM}/assets", params=filter_q({"name": name}))).json()
+        return [a["assetId"] for a in body.get("_embedded", {}).get("assets", [])]
+
+    assert await named("Twin") == [ids[0], ids[2]]
+    await client.patch(f"{AM}/assets/{ids[1]}", json={"name": "Twin"}, headers={"If-Match": "0"})
+    await client.patch(f"{AM}/assets/{ids[0]}", json={"name": "gone"}, headers={"If-Match": "0"})
+    assert await named("Twin") == [ids[1], ids[2]]  # creation order, not renaming order
+    assert await named("other") == []
+    await client.delete(f"{AM}/assets/{ids[2]}", headers={"If-Match": "0"})
+    assert await named("Twin") == [ids[1]]
