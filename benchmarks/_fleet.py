@@ -328,10 +328,11 @@ class PlanRun:
         return by_platform(self.calls_by_class)
 
 
-async def plan_fleet(project: Project, sandbox: Sandbox | None) -> PlanRun:
+async def plan_fleet(project: Project, sandbox: Sandbox | None,
+                     transport: httpx.AsyncBaseTransport | None = None) -> PlanRun:
     """Plan `project` in a fresh session (so the token request is part of it); without `sandbox`,
-    over the network to the project's URLs."""
-    transport = sandbox.transport() if sandbox is not None else None
+    over the network to the project's URLs (through `transport` when given)."""
+    transport = sandbox.transport() if sandbox is not None else transport
     async with open_session(project.config, transport=transport) as session:
         cpu = time.process_time()
         started = time.perf_counter()

@@ -20,6 +20,9 @@ plans it (no changes expected) and prints:
    and each run's client count must equal what the child served. The harness's own heap (the
    in-process sandbox and the setup apply) is frozen out of the garbage collector meanwhile: a
    `provision plan` process does not hold it, and scanning it cost the plan up to ~1 s.
+3. The floor of that wall on this machine: one plan's exact requests replayed by a bare aiohttp
+   client (`_bare_replay`: same ordering constraints and caps, answers only parsed), and the
+   plan's wall over it: what is left is the provisioner's own overhead.
 
 Run: .venv/bin/python benchmarks/bench_plan_read.py [--sites N] [--latency-ms MS] [--concurrency C]
 """
@@ -38,9 +41,12 @@ from pathlib import Path
 from typing import Any
 
 import _fleet
+import httpx
+from _bare_replay import RecordingTransport, replay
 from _fleet import PlanRun, ratio, table, verdict
 
 from provisioner.config import Project
+from provisioner.providers.http.network_transport import NetworkTransport
 from provisioner.sandbox import Sandbox
 
 SPRING_MAX_PAGE = 2000  # Agent Management and MindConnect lists (sandbox page_params max)
@@ -94,6 +100,7 @@ class PlanReadResult:
     cpu: list[float]
     concurrency: dict[str, int]
     wall_calls: dict[str, int]  # calls of the best timed run (against the child process)
+    bare_walls: list[float]  # the same calls replayed by a bare aiohttp client (_bare_replay)
 
     @property
     def calls_ratio(self) -> float:
@@ -119,6 +126,10 @@ class PlanReadResult:
     def wall_ratio(self) -> float:
         return ratio(self.wall, self.bound)
 
+    @property
+    def bare(self) -> float:
+        return min(self.bare_walls)
+
 
 def _managed_agents(project: Project) -> int:
     return len(project.config.insights_hub.agents)
@@ -129,8 +140,9 @@ def _vendor_state(doc: Mapping[str, Any]) -> dict[str, Any]:
 
 
 async def timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_ms: float,
-                     repeat: int) -> list[PlanRun]:
-    """`repeat` plans of `project` against a child-process sandbox seeded with `snapshot`."""
+                     repeat: int) -> tuple[list[PlanRun], list[float]]:
+    """`repeat` plans of `project` against a child-process sandbox seeded with `snapshot`, then
+    `repeat` bare replays of one plan's requests (seconds each)."""
     gc.collect()
     gc.freeze()  # the harness's objects are not the plan's: keep them out of its collections
     try:
@@ -140,7 +152,7 @@ async def timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_m
 
 
 async def _timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_ms: float,
-                      repeat: int) -> list[PlanRun]:
+                      repeat: int) -> tuple[list[PlanRun], list[float]]:
     with _fleet.SandboxProcess(latency_ms=latency_ms) as server:
         server.seed(snapshot)
         if _vendor_state(server.snapshot()) != _vendor_state(snapshot):
@@ -155,7 +167,10 @@ async def _timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_
                 raise RuntimeError(f"client counted {sum(run.calls_by_class.values())} calls, "
                                    f"the sandbox served {served}")
             runs.append(run)
-        return runs
+        recorder = RecordingTransport(NetworkTransport(tls=httpx.create_ssl_context(), max_connections=64))
+        recorded = await _fleet.plan_fleet(remote, None, recorder)
+        bare = [await replay(recorder.requests, recorded.concurrency) for _ in range(repeat)]
+        return runs, bare
 
 
 async def measure(project: Project, sandbox: Sandbox, *, latency_ms: float, repeat: int) -> PlanReadResult:
@@ -173,12 +188,12 @@ async def measure(project: Project, sandbox: Sandbox, *, latency_ms: float, repe
                                  am_page=sandbox.settings.max_page_size, itwin_page=itwin_page,
                                  token_vendors=counted.token_vendors,
                                  project=sandbox.settings.itwin_project)
-    runs = await timed_runs(project, snapshot, latency_ms=latency_ms, repeat=repeat)
+    runs, bare = await timed_runs(project, snapshot, latency_ms=latency_ms, repeat=repeat)
     best = min(runs, key=lambda r: r.seconds)
     sites = len(project.config.itwin_iot.connections)
     return PlanReadResult(sites, setup.objects, max(r.changes for r in [counted, *runs]),
                           counted.calls_by_class, minimum, latency_ms, [r.seconds for r in runs],
-                          [r.cpu_seconds for r in runs], best.concurrency, best.calls_by_class)
+                          [r.cpu_seconds for r in runs], best.concurrency, best.calls_by_class, bare)
 
 
 def report(r: PlanReadResult) -> str:
@@ -196,12 +211,16 @@ def report(r: PlanReadResult) -> str:
          f"{r.calls_ratio:.3f}", f"{verdict(calls_ok)} (<= {CALLS_TARGET})"),
         (f"wall @ {r.latency_ms:g} ms vs I/O bound", f"{r.wall:.2f}s", f"{r.bound:.2f}s",
          f"{r.wall_ratio:.2f}", f"{verdict(wall_ok)} (<= {WALL_TARGET})"),
+        ("bare aiohttp replay, same calls", f"{r.bare:.2f}s", f"{r.bound:.2f}s",
+         f"{ratio(r.bare, r.bound):.2f}", "(machine floor)"),
+        ("plan wall vs that floor", f"{r.wall:.2f}s", f"{r.bare:.2f}s", f"{ratio(r.wall, r.bare):.2f}", ""),
         ("calls of the best timed run", sum(r.wall_calls.values()), "", "", ""),
         ("client CPU seconds (best run)", f"{r.cpu[r.walls.index(r.wall)]:.2f}s", "", "", ""),
     ]
     summary = table(rows, ("figure", "measured", "baseline", "ratio", "target"))
     runs = ", ".join(f"{w:.2f}s" for w in r.walls)
-    return (f"{per_class}\n\n{summary}\n\nwall runs: {runs} (best used)\n"
+    bare = ", ".join(f"{w:.2f}s" for w in r.bare_walls)
+    return (f"{per_class}\n\n{summary}\n\nwall runs: {runs} (best used); bare replays: {bare}\n"
             f"effective per-vendor concurrency (config platforms.<p>.concurrency = HTTP semaphore): {conc}\n"
             f"I/O bound per vendor (calls x latency / concurrency): {bounds}")
 
