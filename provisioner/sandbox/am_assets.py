@@ -46,6 +46,18 @@ UPDATABLE = ("name", "externalId", "description", "location", "variables", "aspe
 LOCATION_FIELDS = ("country", "region", "locality", "streetAddress", "postalCode", "longitude", "latitude")
 
 
+_PARENT_FILTER_HEAD = quote('{"parentId":')
+_PARENT_FILTER_TAIL = quote("}")
+
+
+def _children_filter(asset_id: str) -> str:
+    """The URL-quoted filter `{"parentId":"<id>"}` of an asset's children link (ids are hex:
+    nothing to quote but the JSON quotes; urllib's per-character quoting was most of a page)."""
+    if asset_id.isascii() and asset_id.isalnum():
+        return f"{_PARENT_FILTER_HEAD}%22{asset_id}%22{_PARENT_FILTER_TAIL}"
+    return f"{_PARENT_FILTER_HEAD}{quote(json.dumps(asset_id))}{_PARENT_FILTER_TAIL}"
+
+
 class AssetService:
     """Handlers for `/assets…`; deleted assets are removed from the store (they vanish from lists)."""
 
@@ -55,7 +67,7 @@ class AssetService:
     # -- rendering ---------------------------------------------------------------------------------
     def render(self, doc: Doc, base: str, *, basic: bool = False) -> Doc:
         href = f"{base}{BASE}/assets/{doc['assetId']}"
-        out = rules.strip_none(dict(doc))
+        out = rules.strip_none(doc)
         if basic:
             for key in ("variables", "aspects", "fileAssignments", "location"):
                 out.pop(key, None)
@@ -66,10 +78,7 @@ class AssetService:
         out["sharing"] = {"modes": []}
         links: Doc = {
             "self": {"href": href},
-            "children": {
-                "href": f"{base}{BASE}/assets?filter="
-                + quote(json.dumps({"parentId": doc["assetId"]}, separators=(",", ":")))
-            },
+            "children": {"href": f"{base}{BASE}/assets?filter={_children_filter(doc['assetId'])}"},
             "variables": {"href": f"{href}/variables"},
             "aspects": {"href": f"{href}/aspects"},
             "location": {"href": f"{href}/location"},

@@ -90,11 +90,23 @@ class MappingService:
                     )
         return None, f"Property set with name {set_name} does not belong to entity with id {entity_id}!"
 
-    def render_mapping(self, doc: Doc) -> Doc:
-        """A mapping with its validity computed from the current DSC and asset model."""
+    def _variable(self, doc: Doc, memo: dict[tuple[str, str, str], Doc | None]) -> Doc | None:
+        asset = self.ctx.state.assets.get(doc["entityId"].lower())
+        if asset is None:
+            return None
+        key = (asset["typeId"], doc["propertySetName"], doc["propertyName"])
+        if key not in memo:
+            memo[key] = self.property_of(doc["entityId"], key[1], key[2])[0]
+        return memo[key]
+
+    def render_mapping(self, doc: Doc, memo: dict[tuple[str, str, str], Doc | None] | None = None) -> Doc:
+        """A mapping with its validity computed from the current DSC and asset model. `memo`
+        keeps the variable found per (asset type, aspect, variable) within one list call, whose
+        page renders up to 2000 mappings of a few types."""
         reasons: list[str] = []
         point = self.data_points(doc["agentId"]).get(doc["dataPointId"])
-        var, _ = self.property_of(doc["entityId"], doc["propertySetName"], doc["propertyName"])
+        var = self._variable(doc, memo) if memo is not None else \
+            self.property_of(doc["entityId"], doc["propertySetName"], doc["propertyName"])[0]
         if point is None:
             reasons.append("MISSING_DATAPOINT")
         if var is None:
@@ -211,7 +223,8 @@ class MappingService:
         if order:
             apply_sort(docs, order)
         body = spring_page(docs, page, size, order)
-        body["content"] = [self.render_mapping(d) for d in body["content"]]
+        memo: dict[tuple[str, str, str], Doc | None] = {}
+        body["content"] = [self.render_mapping(d, memo) for d in body["content"]]
         return json_response(body)
 
     def _mapping(self, mapping_id: str) -> Doc:

@@ -180,3 +180,26 @@ async def test_event_mapping_limits_and_if_match(client: httpx.AsyncClient, ih: 
     assert patched.json()["eTag"] == "1"
     assert (await client.delete(url, headers={"If-Match": "0"})).status_code == 412
     assert (await client.delete(url, headers={"If-Match": "1"})).status_code == 204
+
+
+async def test_listed_mappings_are_validated_per_asset_type(client: httpx.AsyncClient, ih: Ih) -> None:
+    """A list page looks each variable up once per asset type: two types whose aspects share the
+    names but not the variable's type and unit must still validate differently."""
+    pump = await ih.pump_model()
+    await ih.aspect_type("MotorInt", variables=[{"name": "speed", "dataType": "INT", "unit": "Hz"}])
+    await ih.asset_type("IntPump", aspects=[{"name": "motor", "aspectTypeId": "sandbox.MotorInt"}])
+    other = (await ih.asset("pump2", "sandbox.IntPump")).json()["assetId"]
+    agent = await ih.agent(points=[point("dp1"), point("dp2", "INT", "Hz")])
+    assert (await ih.mapping(agent, "dp1", pump, keep=True)).status_code == 201
+    assert (await ih.mapping(agent, "dp2", other, keep=True)).status_code == 201
+    await ih.dsc(agent, [point("dp1", "INT", "Hz"), point("dp2", "INT", "Hz")], "1")
+    params = {"size": 2000, **filter_q({"agentId": agent})}
+    listed = await client.get(f"{MC}/dataPointMappings", params=params)
+    by_entity = {m["entityId"]: m for m in listed.json()["content"]}
+    assert by_entity[pump]["validity"]["reasons"] == ["INVALID_TYPE", "INVALID_UNIT"]
+    assert by_entity[pump]["propertyType"] == "DOUBLE"
+    assert by_entity[other]["validity"] == {"status": "VALID", "reasons": []}
+    assert by_entity[other]["propertyType"] == "INT" and by_entity[other]["propertyUnit"] == "Hz"
+    for mapping in by_entity.values():  # the list renders each mapping as a read by id does
+        single = (await client.get(f"{MC}/dataPointMappings/{mapping['id']}")).json()
+        assert single == mapping
