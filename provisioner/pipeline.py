@@ -13,6 +13,7 @@ from provisioner.apply.preconditions import check_preconditions
 from provisioner.apply.report import Report
 from provisioner.apply.safety import Violation, check_safety
 from provisioner.errors import ProvisionError
+from provisioner.gc_tuning import fewer_collections
 from provisioner.model import LiveState
 from provisioner.plan import Plan
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
@@ -59,6 +60,7 @@ async def apply_plan(session: Session, plan: Plan, options: ApplyOptions, *,
     listeners: list[Listener | None] = [on_event]
     if options.journal_dir is not None:
         listeners.append(Journal(options.journal_dir).on_event)
-    return await execute(plan, session.providers, parallelism=options.parallelism,
-                         per_platform_limits=session.concurrency(), ctx=ctx,
-                         on_event=broadcast(*listeners))
+    with fewer_collections():
+        return await execute(plan, session.providers, parallelism=options.parallelism,
+                             per_platform_limits=session.concurrency(), ctx=ctx,
+                             on_event=broadcast(*listeners))

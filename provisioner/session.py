@@ -24,6 +24,7 @@ from provisioner.config.schema import (
 )
 from provisioner.config.secrets import Secret
 from provisioner.errors import ProvisionError
+from provisioner.gc_tuning import fewer_collections
 from provisioner.model import ApplyContext, LiveState, Provider
 from provisioner.plan import Plan, build_plan
 from provisioner.providers.http.credentials import (
@@ -161,10 +162,11 @@ async def read_live(session: Session) -> dict[str, LiveState]:
 async def make_plan(session: Session, *, targets: Sequence[str] = (),
                     excludes: Sequence[str] = ()) -> tuple[Plan, dict[str, LiveState]]:
     """Read live state and build the plan; the live state is returned for the apply context."""
-    live = await read_live(session)
-    desired = [r for p in session.providers.values() for r in p.desired()]
-    plan = build_plan(desired, live, session.providers, targets=targets, excludes=excludes,
-                      rate_limits=session.rate_limits(), concurrency=session.concurrency())
+    with fewer_collections():
+        live = await read_live(session)
+        desired = [r for p in session.providers.values() for r in p.desired()]
+        plan = build_plan(desired, live, session.providers, targets=targets, excludes=excludes,
+                          rate_limits=session.rate_limits(), concurrency=session.concurrency())
     return plan, live
 
 

@@ -97,6 +97,7 @@ def sandbox(
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
     import uvicorn
 
+    from provisioner.gc_tuning import settle_long_lived_heap
     from provisioner.sandbox import Sandbox, SandboxSettings
     from provisioner.sandbox.faults import FaultSpecError
     from provisioner.sandbox.store import StateFileError
@@ -158,6 +159,9 @@ def sandbox(
         f"Faults               {faults or 'off'};  quota {quota};  latency {latency_ms:g} ms;  seed {seed}",
     ]
     click.echo("\n".join(lines), nl=True)
+    # this process holds only the emulator: its state is long-lived (see gc_tuning)
+    instance.after_load = settle_long_lived_heap
+    settle_long_lived_heap()
     config = uvicorn.Config(
         instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False
     )

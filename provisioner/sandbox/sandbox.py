@@ -6,7 +6,7 @@ import asyncio
 import json
 import random
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -29,6 +29,10 @@ from provisioner.sandbox.store import STATE_VERSION, IhState, new_id, read_state
 from provisioner.sandbox.transport import SandboxTransport
 
 
+def _nothing() -> None:
+    return None
+
+
 class Sandbox:
     """The emulator: `.app` (ASGI), `.transport()` for in-process httpx clients, `.counts()`, `.reset()`,
     `.snapshot()`, `.load()`. With `settings.state_file` it restores state on start and saves after writes."""
@@ -41,6 +45,7 @@ class Sandbox:
         self._counts: Counter[str] = Counter()
         self._save_handle: asyncio.TimerHandle | None = None
         self._dirty = False
+        self.after_load: Callable[[], None] = _nothing  # e.g. the server process settles its heap
         stored = read_state_file(settings.state_file) if settings.state_file else None
         signer = Signer(stored["signingKey"]) if stored and stored.get("signingKey") else Signer.generate()
         self.ctx = IhContext(
@@ -98,6 +103,7 @@ class Sandbox:
         """Replace the whole state with a state document (as returned by `snapshot()`)."""
         self._load(doc)
         self._changed()
+        self.after_load()
 
     def reset(self) -> None:
         """Back to a fresh tenant: built-in types and root asset only; counts, quotas and rngs restart."""

@@ -147,8 +147,11 @@ async def test_counts_reset_snapshot_and_seed(sandbox: Sandbox) -> None:
         snapshot = (await client.get("/_sandbox/snapshot")).json()
         assert (await client.post("/_sandbox/reset")).status_code == 200
         assert (await client.get(f"{AM}/aspecttypes/sandbox.Motor")).status_code == 404
+        loaded: list[int] = []  # the server process settles its heap here (`provision sandbox`)
+        sandbox.after_load = lambda: loaded.append(len(sandbox.ctx.state.aspect_types))
         assert (await client.post("/_sandbox/seed", json=snapshot)).status_code == 200
         assert (await client.get(f"{AM}/aspecttypes/sandbox.Motor")).status_code == 200
+        assert loaded == [len(sandbox.ctx.state.aspect_types)] and loaded[0] > 0
         assert (await client.put("/_sandbox/faults", json={"spec": "bogus"})).status_code == 400
         assert (await client.put("/_sandbox/faults", json={"spec": "503=100%"})).status_code == 200
         assert (await client.get(f"{AM}/assets/root")).status_code == 503

@@ -1,0 +1,48 @@
+"""Garbage-collector settings for reading and diffing large fleets.
+
+A plan of a 500-site fleet allocates a few hundred thousand containers (parsed pages, normalized
+attributes) that are freed by reference counting; CPython's default gen-0 threshold (700) runs
+~170 young and a few full collections over them, each walking the growing heap: 0.12 to 0.27 s of
+a ~0.8 s CPU plan was collector time. Cycles are rare here, so collecting less often loses
+little memory.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+YOUNG_THRESHOLD = 50_000
+
+_depth = 0
+_saved: tuple[int, ...] = ()
+
+
+@contextmanager
+def fewer_collections(young: int = YOUNG_THRESHOLD) -> Iterator[None]:
+    """Within the block, collect generation 0 only every `young` net allocations (never more
+    often than the setting before); the thresholds of before the outermost block are restored
+    when the last one (overlapping blocks may end in any order) ends."""
+    global _depth, _saved
+    if _depth == 0:
+        _saved = gc.get_threshold()
+        gc.set_threshold(max(_saved[0], young), *_saved[1:])
+    _depth += 1
+    try:
+        yield
+    finally:
+        _depth -= 1
+        if _depth == 0:
+            gc.set_threshold(*_saved)
+
+
+def settle_long_lived_heap(young: int = YOUNG_THRESHOLD) -> None:
+    """For a long-running server holding a large, cycle-free state (the sandbox after a load):
+    collect once, exempt the survivors from later collections (`gc.freeze`; reference counting
+    still frees them) and collect generation 0 only every `young` allocations from now on.
+    Without it, each full collection walked a 500-site state: a third of an asset page's time."""
+    gc.collect()
+    gc.freeze()
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], young), *threshold[1:])

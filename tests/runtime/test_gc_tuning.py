@@ -1,0 +1,46 @@
+"""The collector settings for big reads: raised inside blocks, restored after, settled for servers."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+import textwrap
+
+from provisioner.gc_tuning import YOUNG_THRESHOLD, fewer_collections
+
+
+def test_threshold_is_raised_inside_and_restored_after_overlapping_blocks() -> None:
+    before = gc.get_threshold()
+    first, second = fewer_collections(), fewer_collections()
+    first.__enter__()
+    assert gc.get_threshold() == (max(before[0], YOUNG_THRESHOLD), *before[1:])
+    second.__enter__()
+    first.__exit__(None, None, None)  # overlapping blocks (two concurrent plans) end in any order
+    assert gc.get_threshold()[0] == max(before[0], YOUNG_THRESHOLD)
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+
+
+def test_restored_when_the_block_raises() -> None:
+    before = gc.get_threshold()
+    try:
+        with fewer_collections(young=before[0] + 1):
+            assert gc.get_threshold()[0] == before[0] + 1
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert gc.get_threshold() == before
+
+
+def test_settling_freezes_the_heap_and_keeps_the_higher_threshold() -> None:
+    script = textwrap.dedent("""
+        import gc
+        from provisioner.gc_tuning import YOUNG_THRESHOLD, settle_long_lived_heap
+        state = [{"n": i} for i in range(1000)]
+        gc.set_threshold(700, 10, 10)
+        settle_long_lived_heap()
+        print(gc.get_freeze_count() >= 1000, gc.get_threshold() == (YOUNG_THRESHOLD, 10, 10))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]
