@@ -146,10 +146,11 @@ class HttpSession:
     # -- internals -----------------------------------------------------------------------------
 
     def _json(self, response: httpx.Response, method: str) -> Any:
-        if not response.content.strip():
+        content = response.content
+        if not content or content.isspace():
             return None
         try:
-            return response.json()
+            return jsonlib.loads(content)
         except ValueError as exc:
             url = self._redactor.url(str(response.request.url))
             raise ApiError(f"{method} {url} answered HTTP {response.status_code} with a body that is "

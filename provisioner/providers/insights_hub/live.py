@@ -8,13 +8,12 @@ pinned ids adopt unmarked objects.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.marker import split_description
@@ -24,7 +23,7 @@ JSONDict = dict[str, Any]
 
 def live_hash(obj: Any) -> str:
     """A precondition for objects without an etag: hash of the canonical live representation."""
-    return "sha256:" + hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return fingerprint(obj)
 
 
 def etag_of(obj: Mapping[str, Any]) -> str:

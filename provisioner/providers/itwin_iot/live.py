@@ -8,12 +8,11 @@ node, device or sensor.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot import normalize as norm
 from provisioner.providers.marker import parse_ref_id
@@ -32,7 +31,7 @@ def entity_hash(entity: Any) -> str:
     """A precondition for an entity (iTwin has no etags): hash of its user-visible props."""
     props = entity.get("props") or {}
     kept = {k: v for k, v in props.items() if not k.startswith(("LAST_", "OBSERVATION", "ACCESSIBLE"))}
-    return "sha256:" + hashlib.sha256(json.dumps(kept, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return fingerprint(kept)
 
 
 def address_of(keys: Sequence[str]) -> str:
