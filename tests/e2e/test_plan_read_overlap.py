@@ -1,5 +1,7 @@
-"""The plan's reads overlap: an agent's data source configuration is read as soon as its asset is
-listed, not after the whole asset listing, and an agent asset without an agent costs no error."""
+"""The plan's reads overlap: an agent's data source configuration is read as soon as its agent is
+known (its agent asset, or an agent of a configured name, is listed), not after the whole asset
+listing; an agent asset without an agent costs no error, and a same-named agent that is not the
+stack's is read but not taken."""
 
 from __future__ import annotations
 
@@ -18,10 +20,14 @@ HOLD = 0.3  # seconds an asset page without an agent is held back
 
 class HoldingTransport(httpx.AsyncBaseTransport):
     """Passes requests to the sandbox; holds back each asset list page that lists no agent's
-    asset, and records when each request was sent and each answer released."""
+    asset (or every asset page, `hold_all`) and, with `hold_agents`, each agent list page; records
+    when each request was sent and each answer released."""
 
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+    def __init__(self, inner: httpx.AsyncBaseTransport, *, hold_all: bool = False,
+                 hold_agents: bool = True) -> None:
         self.inner = inner
+        self.hold_all = hold_all
+        self.hold_agents = hold_agents
         self.events: list[tuple[str, str]] = []  # ("sent" | "answered", path)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -29,7 +35,9 @@ class HoldingTransport(httpx.AsyncBaseTransport):
         self.events.append(("sent", path))
         response = await self.inner.handle_async_request(request)
         await response.aread()
-        if path.endswith("/assetmanagement/v3/assets") and b"core.mclib" not in response.content:
+        asset_page = path.endswith("/assetmanagement/v3/assets")
+        if (asset_page and (self.hold_all or b"core.mclib" not in response.content)) or (
+                self.hold_agents and path.endswith("/agentmanagement/v3/agents")):
             await asyncio.sleep(HOLD)
         self.events.append(("answered", path))
         return response
@@ -72,5 +80,41 @@ async def test_an_agent_asset_without_its_agent_plans_the_agent(quickstart: Proj
         assert agent_id in {a["assetId"] for a in await hub.list_assets()}  # its asset stays
         plan, _ = await make_plan(session)  # the DSC read of the agent's asset answers 404
     by_address = {c.address: c.action for c in plan.changes}
+    assert by_address[agent] is Action.CREATE
+    assert by_address[f"{agent}.data_sources"] is Action.CREATE
+
+
+async def test_a_dsc_read_starts_from_the_agent_list_before_any_asset_page(quickstart: Project) -> None:
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
+    await _apply(quickstart, sandbox)
+    transport = HoldingTransport(sandbox.transport(), hold_all=True, hold_agents=False)
+    async with open_session(quickstart.config, transport=transport) as session:
+        plan, _ = await make_plan(session)
+    assert plan.changes == ()
+    first_asset_page = next(i for i, (e, p) in enumerate(transport.events)
+                            if e == "answered" and p.endswith("/assets"))
+    dsc_sent = [i for i, (e, p) in enumerate(transport.events)
+                if e == "sent" and p.endswith("/dataSourceConfiguration")]
+    assert len(dsc_sent) == len(quickstart.config.insights_hub.agents)  # each agent's DSC read once
+    assert dsc_sent[0] < first_asset_page, "the DSC read waited for the asset pages"
+
+
+async def test_a_same_named_agent_of_someone_else_is_read_but_not_taken(quickstart: Project) -> None:
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
+    name = next(iter(quickstart.config.insights_hub.agents.values())).name
+    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
+        hub = session.hub
+        assert hub is not None
+        root = (await hub.get_root_asset())["assetId"]
+        asset = await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": root,
+                                        "twinType": "performance"})  # no marker: not this stack's
+        await hub.create_agent({"name": name, "securityProfile": "SHARED_SECRET",
+                                "entityId": asset["assetId"]})
+        before = hub.stats.calls["agm.dsc.get"]
+        plan, live = await make_plan(session)
+        assert hub.stats.calls["agm.dsc.get"] - before == 1  # read on the name, then dropped
+    assert asset["assetId"] in {u.server_id for u in live["insights_hub"].unmanaged}
+    by_address = {c.address: c.action for c in plan.changes}
+    agent = next(a for a in by_address if a.startswith("insights_hub.agents.") and a.count(".") == 2)
     assert by_address[agent] is Action.CREATE
     assert by_address[f"{agent}.data_sources"] is Action.CREATE

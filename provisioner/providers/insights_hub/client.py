@@ -111,10 +111,10 @@ class InsightsHubClient(VendorClient):
         return await hal_items(page, key, self._am_size, on_page)
 
     async def _spring_list(self, path: str, cls: str, what: str, size: int,
-                           params: Mapping[str, str | int]) -> list[Json]:
+                           params: Mapping[str, str | int], on_page: OnPage | None = None) -> list[Json]:
         async def page(number: int) -> Any:
             return await self._call("GET", path, cls, params={**params, "page": number, "size": size})
-        return await spring_items(page, what, size)
+        return await spring_items(page, what, size, on_page)
 
     # -- aspect types ----------------------------------------------------------------------------
 
@@ -231,10 +231,11 @@ class InsightsHubClient(VendorClient):
 
     # -- agents ----------------------------------------------------------------------------------
 
-    async def list_agents(self, filter: Mapping[str, Any] | None = None) -> list[Json]:
-        """All agents matching the AgM `filter` (Spring pages)."""
+    async def list_agents(self, filter: Mapping[str, Any] | None = None,
+                          on_page: OnPage | None = None) -> list[Json]:
+        """All agents matching the AgM `filter` (Spring pages); `on_page` sees each page on arrival."""
         return await self._spring_list(f"{AGM}/agents", "agm.agents.get", "agents", self._agent_size,
-                                       _filter(filter))
+                                       _filter(filter), on_page)
 
     async def create_agent(self, body: Json) -> Json:
         """POST an agent `{name, securityProfile, entityId}` (not idempotent); returns it."""

@@ -84,21 +84,31 @@ def _ignore(chunk: list[Json]) -> None:
     """The default `on_page`."""
 
 
-async def spring_items(fetch: FetchPage, what: str, requested_size: int) -> list[Json]:
-    """All `content` items of a Spring page sequence, pages 0, 1, … until `last` (or equivalent)."""
+async def spring_items(fetch: FetchPage, what: str, requested_size: int,
+                       on_page: OnPage | None = None) -> list[Json]:
+    """All `content` items of a Spring page sequence, pages 0, 1, … until `last` (or equivalent).
+    `on_page` sees each page's items as soon as that page arrives (pages may arrive out of order)."""
     items: list[Json] = []
+    report = on_page or _ignore
+
+    async def fetch_reported(number: int) -> Any:
+        body = await fetch(number)
+        report(_spring_chunk(body))
+        return body
+
     for number in range(MAX_PAGES):
         body = await fetch(number)
+        chunk = _spring_chunk(body)
+        report(chunk)
         body = body if isinstance(body, dict) else {}
-        chunk = _items(body.get("content"))
         items.extend(chunk)
         if not chunk:
             return items
         last = body.get("last")
         total_pages = body.get("totalPages")
         if number == 0 and last is not True and isinstance(total_pages, int) and total_pages > 1:
-            for rest in await _rest(fetch, total_pages, what):  # the total is known: fetch together
-                items.extend(_items(rest.get("content")) if isinstance(rest, dict) else [])
+            for rest in await _rest(fetch_reported, total_pages, what):  # the total is known: together
+                items.extend(_spring_chunk(rest))
             return items
         if isinstance(last, bool):
             if last:
@@ -111,3 +121,7 @@ async def spring_items(fetch: FetchPage, what: str, requested_size: int) -> list
             if len(chunk) < (size if isinstance(size, int) and size > 0 else requested_size):
                 return items
     raise _too_many(what)
+
+
+def _spring_chunk(body: object) -> list[Json]:
+    return _items(body.get("content")) if isinstance(body, dict) else []

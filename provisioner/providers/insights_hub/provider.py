@@ -65,25 +65,37 @@ class InsightsHubProvider:
         """List types, assets, agents and all mappings; read each managed agent's DSC.
 
         The DSC reads (one per agent: there is no list endpoint) are most of the calls, so each
-        starts as soon as its agent's asset is listed, while the other lists still load.
+        starts as soon as its agent is known, while the other lists still load: when its agent
+        asset (whose marker says it is this stack's) is listed, or earlier, when an agent with
+        the name of a configured agent is listed (agent id = asset id). A DSC read of an agent that
+        turns out not to be this stack's is dropped (one extra call in that rare case).
         """
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
         pinned = pinned_addresses(desired)
+        agent_names = {r.attrs.get("name") for r in desired if r.kind == kinds.AGENT}
         dsc_reads: dict[str, asyncio.Task[JSONDict | None]] = {}
 
-        def start_dsc_reads(page: list[JSONDict]) -> None:
+        def start_dsc_read(agent_id: str) -> None:
+            if agent_id not in dsc_reads:
+                dsc_reads[agent_id] = asyncio.ensure_future(self._dsc_or_none(agent_id))
+
+        def dsc_reads_of_assets(page: list[JSONDict]) -> None:
             for asset in page:
-                asset_id = asset["assetId"]
                 address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
-                if address is not None and address.startswith(AGENT_PREFIX) and asset_id not in dsc_reads:
-                    dsc_reads[asset_id] = asyncio.ensure_future(self._dsc_or_none(asset_id))
+                if address is not None and address.startswith(AGENT_PREFIX):
+                    start_dsc_read(asset["assetId"])
+
+        def dsc_reads_of_agents(page: list[JSONDict]) -> None:
+            for agent in page:
+                if agent.get("name") in agent_names and isinstance(agent.get("id"), str):
+                    start_dsc_read(agent["id"])
 
         try:
             aspect_types, asset_types, assets, agents, mappings, event_mappings = await asyncio.gather(
                 self.client.list_aspect_types(filter=prefix),
                 self.client.list_asset_types(filter=prefix),
-                self.client.list_assets(on_page=start_dsc_reads),
-                self.client.list_agents(),
+                self.client.list_assets(on_page=dsc_reads_of_assets),
+                self.client.list_agents(on_page=dsc_reads_of_agents),
                 self.client.list_mappings(),
                 self.client.list_event_mappings(),
             )
