@@ -30,7 +30,6 @@ Run: .venv/bin/python benchmarks/bench_apply_fleet.py [--sites N] [--latency-ms 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from pathlib import Path
 import _fleet
 from _fleet import ratio, table, verdict
 
+from provisioner import event_loop
 from provisioner.pipeline import DEFAULT_PARALLELISM
 
 WALL_TARGET = 1.3
@@ -170,7 +170,7 @@ def report(results: list[Result], baseline: Result) -> str:
     binding = "; ".join(f"{r.config}: {r.binding}" for r in results)
     classes = {p: n for r in results[:1] for p, n in sorted(r.minimum.items())}
     out = (f"{main}\n\n{base}\nbinding I/O bound per run: {binding}\n"
-           f"minimum calls per platform: {classes}")
+           f"minimum calls per platform: {classes}\nevent loop: {event_loop.name()}")
     judged = [r for r in results if r.config == DEFAULT]
     if judged:
         r = judged[0]
@@ -184,7 +184,7 @@ def report(results: list[Result], baseline: Result) -> str:
 
 def _child(spec: str) -> None:
     data = json.loads(spec)
-    result = asyncio.run(measure(Config(**data["config"]), data["sites"], data["latency_ms"]))
+    result = event_loop.run(measure(Config(**data["config"]), data["sites"], data["latency_ms"]))
     print(json.dumps(asdict(result)))
 
 

@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import tempfile
@@ -17,6 +16,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from provisioner import event_loop
 from provisioner.config import load_project
 from provisioner.importer import ImportOptions, import_project
 from provisioner.importer.source import from_project
@@ -77,7 +77,7 @@ async def run(work: Path) -> None:
 def main() -> None:
     os.environ.update({k: v for k, v in DEMO_ENV.items() if k not in os.environ})
     with tempfile.TemporaryDirectory() as tmp:
-        asyncio.run(run(Path(tmp)))
+        event_loop.run(run(Path(tmp)))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ Run: .venv/bin/python benchmarks/bench_plan_read.py [--sites N] [--latency-ms MS
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import math
 import sys
@@ -45,6 +44,7 @@ import httpx
 from _bare_replay import RecordingTransport, replay
 from _fleet import PlanRun, ratio, table, verdict
 
+from provisioner import event_loop
 from provisioner.config import Project
 from provisioner.providers.http.network_transport import NetworkTransport
 from provisioner.sandbox import Sandbox
@@ -222,7 +222,8 @@ def report(r: PlanReadResult) -> str:
     bare = ", ".join(f"{w:.2f}s" for w in r.bare_walls)
     return (f"{per_class}\n\n{summary}\n\nwall runs: {runs} (best used); bare replays: {bare}\n"
             f"effective per-vendor concurrency (config platforms.<p>.concurrency = HTTP semaphore): {conc}\n"
-            f"I/O bound per vendor (calls x latency / concurrency): {bounds}")
+            f"I/O bound per vendor (calls x latency / concurrency): {bounds}\n"
+            f"event loop (client and sandbox, as `provision plan` runs): {event_loop.name()}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -236,7 +237,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         conc = dict.fromkeys(_fleet.PLATFORMS, args.concurrency) if args.concurrency else None
         project = _fleet.load_fleet(_fleet.make_fleet(Path(tmp), args.sites, concurrency=conc))
-        result = asyncio.run(measure(project, _fleet.new_sandbox(), latency_ms=args.latency_ms,
+        result = event_loop.run(measure(project, _fleet.new_sandbox(), latency_ms=args.latency_ms,
                                      repeat=args.repeat))
     print(f"Plan read efficiency: converged {args.sites}-site fleet; calls counted in-process, "
           "wall time against `provision sandbox` in a child process")

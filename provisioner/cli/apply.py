@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import click
 
+from provisioner import event_loop
 from provisioner.apply.progress import ProgressReporter
 from provisioner.apply.report import Report
 from provisioner.cli.plan import render
@@ -85,7 +85,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                 return await apply_plan(session, the_plan, options, live=live, saved=saved,
                                         on_event=progress.on_event)
 
-    report = asyncio.run(run())
+    report = event_loop.run(run())
     if report is None:
         return
     click.echo(render_report_json(report) if fmt == "json" else render_report_text(report), nl=False)

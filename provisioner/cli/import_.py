@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import shlex
 import sys
 from pathlib import Path
 
 import click
 
+from provisioner import event_loop
 from provisioner.errors import ProvisionError
 
 
@@ -51,7 +51,7 @@ def import_(out: str, source: str | None, env: str | None, stack: str | None, te
         selection=Selection(parse_selectors(selects)), layout="site" if layout == "site" else "kind",
         command=shlex.join(["provision", "import", *sys.argv[2:]]) if sys.argv[1:2] == ["import"]
         else "provision import", force=force)
-    result = asyncio.run(import_project(options))
+    result = event_loop.run(import_project(options))
     written = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items()) or "nothing"
     calls = ", ".join(f"{p}: {n}" for p, n in result.api_calls.items())
     click.echo(f"Imported {written} into {out} ({len(result.files)} files).")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
 
+from provisioner import event_loop
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
 from provisioner.render import render_json, render_markdown, render_text
@@ -45,7 +45,7 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
             result, _ = await make_plan(session, targets=targets, excludes=excludes)
             return result
 
-    result = asyncio.run(run())
+    result = event_loop.run(run())
     click.echo(render(result, fmt, color=sys.stdout.isatty()), nl=False)
     if out is not None:
         write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack)

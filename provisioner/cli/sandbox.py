@@ -97,6 +97,7 @@ def sandbox(
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
     import uvicorn
 
+    from provisioner import event_loop
     from provisioner.gc_tuning import settle_long_lived_heap
     from provisioner.sandbox import Sandbox, SandboxSettings
     from provisioner.sandbox.faults import FaultSpecError
@@ -163,6 +164,7 @@ def sandbox(
     instance.after_load = settle_long_lived_heap
     settle_long_lived_heap()
     config = uvicorn.Config(
-        instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False
+        instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False,
+        loop=event_loop.name(),
     )
     uvicorn.Server(config).run()
