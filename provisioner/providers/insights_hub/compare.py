@@ -7,13 +7,18 @@ from typing import Any
 
 from provisioner.providers.insights_hub import kinds
 
+PRUNED_KINDS = frozenset({kinds.ASSET, kinds.ASPECT_TYPE, kinds.ASSET_TYPE})
 
-def prune_unset(live: Mapping[str, Any], desired: Mapping[str, Any], kind: str) -> dict[str, Any]:
+
+def prune_unset(live: Mapping[str, Any], desired: Mapping[str, Any], kind: str) -> Mapping[str, Any]:
     """Hide server-chosen values of fields the configuration leaves unset (Terraform's "computed").
 
     An asset's timezone and location and a variable's length take server defaults when unset;
-    they are compared only when the configuration sets them.
+    they are compared only when the configuration sets them. Other kinds have no such fields:
+    their `live` attrs come back as they are (the same object).
     """
+    if kind not in PRUNED_KINDS:
+        return live
     attrs = dict(live)
     if kind == kinds.ASSET:
         for name in ("timezone", "location"):

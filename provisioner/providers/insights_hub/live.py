@@ -9,7 +9,7 @@ pinned ids adopt unmarked objects.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
@@ -104,7 +104,34 @@ def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, inf
     object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets."""
     wanted = {r.address: r for r in desired}
 
-    # Assets (and agents' core.mclib assets) first: other kinds refer to them.
+    # Types first: a first pass names every managed type id, so asset types (and assets) can
+    # depend on them.
+    typed: list[tuple[str, JSONDict, str, bool]] = []
+    type_address: dict[str, str] = {}
+    for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
+                                  (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
+        for obj in objects:
+            key = _key_of(obj, stack)
+            declared = f"insights_hub.{prefix}.{obj.get('name')}"
+            found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            if found is None:
+                state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
+                continue
+            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
+            type_address[obj["id"]] = found
+    for kind, obj, address, adopt in typed:
+        type_deps: tuple[str, ...] = ()
+        if kind == kinds.ASPECT_TYPE:
+            attrs = norm.aspect_type_attrs(obj)
+        else:
+            attrs = norm.asset_type_attrs(obj)
+            refs = [attrs["parent"], *attrs["aspects"].values()]
+            type_deps = tuple(type_address[t] for t in refs if t in type_address)
+        state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
+                                              adopt=adopt)
+        yield
+
+    # Assets (and agents' core.mclib assets) next: the other kinds refer to them.
     agents_by_id = {a["id"]: a for a in snap.agents}
     assets_by_id = {a["assetId"]: a for a in snap.assets}
     def asset_ref(asset_id: str | None) -> str:
@@ -115,8 +142,10 @@ def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, inf
     for asset_id, address in info.asset_address.items():
         asset = assets_by_id[asset_id]
         attrs = norm.asset_attrs(asset, asset_ref(asset.get("parentId")))
-        state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset),
-                                              _managed(attrs["parent"]),
+        # an asset depends on its managed asset type: the type can only be deleted after its assets
+        type_dep = type_address.get(str(attrs.get("type")))
+        deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
+        state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
                                               adopt=_key_of(asset, stack) is None)
         yield
 
@@ -158,38 +187,6 @@ def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, inf
         state.managed[address] = LiveResource(address, kinds.EVENT_MAPPING, attrs, emap["id"], etag_of(emap),
                                               deps)
         yield
-
-    # Types: a first pass names every managed type id, so asset types can depend on them.
-    typed: list[tuple[str, JSONDict, str, bool]] = []
-    type_address: dict[str, str] = {}
-    for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
-                                  (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
-        for obj in objects:
-            key = _key_of(obj, stack)
-            declared = f"insights_hub.{prefix}.{obj.get('name')}"
-            found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
-            if found is None:
-                state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
-                continue
-            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
-            type_address[obj["id"]] = found
-    for kind, obj, address, adopt in typed:
-        type_deps: tuple[str, ...] = ()
-        if kind == kinds.ASPECT_TYPE:
-            attrs = norm.aspect_type_attrs(obj)
-        else:
-            attrs = norm.asset_type_attrs(obj)
-            refs = [attrs["parent"], *attrs["aspects"].values()]
-            type_deps = tuple(type_address[t] for t in refs if t in type_address)
-        state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt)
-        yield
-    # an asset depends on its managed asset type: the type can only be deleted after its assets
-    for managed in list(state.managed.values()):
-        type_dep = type_address.get(str(managed.attrs.get("type"))) if managed.kind == kinds.ASSET else None
-        if type_dep is not None:
-            state.managed[managed.address] = replace(managed, depends_on=(*managed.depends_on, type_dep))
-            yield
 
     for asset in snap.assets:
         if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \

@@ -37,7 +37,9 @@ def _prune_steps(state: LiveState, addresses: Sequence[str], desired: Sequence[R
     for address in addresses:
         live, want = state.managed[address], wanted.get(address)
         if want is not None:
-            state.managed[address] = replace(live, attrs=prune_unset(live.attrs, want.attrs, live.kind))
+            attrs = prune_unset(live.attrs, want.attrs, live.kind)
+            if attrs is not live.attrs:
+                state.managed[address] = replace(live, attrs=attrs)
         yield
 
 
