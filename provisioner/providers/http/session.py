@@ -28,6 +28,7 @@ from provisioner.providers.http.errors import (
     AuthError,
     error_for_status,
 )
+from provisioner.providers.http.json_body import parse_json
 from provisioner.providers.http.network_transport import NetworkTransport
 from provisioner.providers.http.rate_limits import LimitsConfig, RateLimit, RateLimiter, Vendor, rate_limits
 from provisioner.providers.http.redaction import Redactor
@@ -150,7 +151,7 @@ class HttpSession:
         if not content or content.isspace():
             return None
         try:
-            return jsonlib.loads(content)
+            return parse_json(content)
         except ValueError as exc:
             url = self._redactor.url(str(response.request.url))
             raise ApiError(f"{method} {url} answered HTTP {response.status_code} with a body that is "
