@@ -136,7 +136,7 @@ class _Builder:
         return found
 
     def classify(self) -> None:
-        for address in sorted(self.wanted.keys() | self.current.keys()):
+        for address in self.wanted.keys() | self.current.keys():  # build_plan sorts the draft
             res, old = self.wanted.get(address), self.current.get(address)
             if res is not None and old is None:
                 self.spec(address, res.kind)
@@ -151,6 +151,8 @@ class _Builder:
                 )
             elif res is not None and old is not None:
                 fields = diff_attrs(old.attrs, res.attrs)
+                if not fields and not old.adopt:
+                    continue  # unchanged: most of a converged fleet
                 reasons = replace_reasons(fields, self.spec(address, res.kind))
                 if reasons:
                     self.draft[address] = self.replacement(address, reasons)
@@ -172,6 +174,9 @@ class _Builder:
         )
 
     def propagate(self) -> None:
+        going = sorted(a for a, c in self.draft.items() if c.action in DESTRUCTIVE)
+        if not going:
+            return
         desired_dependents: dict[str, list[str]] = {}
         for res in self.wanted.values():
             for dep in res.depends_on:
@@ -180,7 +185,6 @@ class _Builder:
         for old in self.current.values():
             for dep in old.depends_on:
                 live_dependents.setdefault(dep, []).append(old.address)
-        going = sorted(a for a, c in self.draft.items() if c.action in DESTRUCTIVE)
         while going:
             cause = going.pop(0)
             replaced = self.draft[cause].action is Action.REPLACE
