@@ -88,3 +88,6 @@ class LiveState:
     managed: dict[str, LiveResource] = field(default_factory=dict)
     unmanaged: list[UnmanagedObject] = field(default_factory=list)
     api_calls: int = 0
+    # (live attrs, desired attrs) by address: pairs the provider already found certainly equal while
+    # its other reads were in flight; the plan skips comparing exactly these objects again
+    unchanged: dict[str, tuple[Mapping[str, JSON], Mapping[str, JSON]]] = field(default_factory=dict)

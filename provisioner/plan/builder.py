@@ -123,6 +123,7 @@ class _Builder:
         self.current: dict[str, LiveResource] = {
             a: lr for state in live.values() for a, lr in state.managed.items()
         }
+        self.unchanged = {a: pair for state in live.values() for a, pair in state.unchanged.items()}
         self.draft: dict[str, Change] = {}
         self.forced_by: dict[str, str] = {}
 
@@ -150,9 +151,15 @@ class _Builder:
                     server_id=old.server_id, precondition=old.precondition, depends_on=old.depends_on,
                 )
             elif res is not None and old is not None:
-                fields = diff_attrs(old.attrs, res.attrs)
-                if not fields and not old.adopt:
-                    continue  # unchanged: most of a converged fleet
+                if old.adopt:
+                    fields = diff_attrs(old.attrs, res.attrs)
+                else:
+                    compared = self.unchanged.get(address)
+                    if compared is not None and compared[0] is old.attrs and compared[1] is res.attrs:
+                        continue  # the provider found these very objects equal while reading
+                    fields = diff_attrs(old.attrs, res.attrs)
+                    if not fields:
+                        continue  # unchanged: most of a converged fleet
                 reasons = replace_reasons(fields, self.spec(address, res.kind))
                 if reasons:
                     self.draft[address] = self.replacement(address, reasons)

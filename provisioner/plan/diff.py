@@ -8,14 +8,14 @@ key carries the whole subtree on one side and `None` on the other.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
 from deepdiff import DeepDiff
 from deepdiff.helper import notpresent
 
-from provisioner.model import FieldChange
+from provisioner.model import FieldChange, LiveState, Resource
 from provisioner.model.resource import JSON
 
 _REPORTS = (
@@ -102,3 +102,18 @@ def deep_diff(before: Mapping[str, JSON], after: Mapping[str, JSON]) -> tuple[Fi
             changes.append(FieldChange(path=path, before=old, after=new))
     changes.sort(key=lambda c: path_key(c.path))
     return tuple(changes)
+
+
+def note_unchanged_steps(state: LiveState, wanted: Mapping[str, Resource],
+                         addresses: Iterable[str]) -> Iterator[None]:
+    """Record in `state.unchanged` each of those live objects that certainly equals its desired
+    counterpart (an adopted one never does: it needs its marker), one step per address. A provider
+    runs this while its other reads are in flight, so that the plan need not compare them after the
+    last read; the plan trusts a note only for the very attrs objects it names."""
+    for address in addresses:
+        live, want = state.managed.get(address), wanted.get(address)
+        if live is None or want is None or live.adopt:
+            pass
+        elif certainly_same(live.attrs, want.attrs):
+            state.unchanged[address] = (live.attrs, want.attrs)
+        yield

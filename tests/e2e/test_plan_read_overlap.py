@@ -118,3 +118,19 @@ async def test_a_same_named_agent_of_someone_else_is_read_but_not_taken(quicksta
     agent = next(a for a in by_address if a.startswith("insights_hub.agents.") and a.count(".") == 2)
     assert by_address[agent] is Action.CREATE
     assert by_address[f"{agent}.data_sources"] is Action.CREATE
+
+
+async def test_each_unchanged_object_is_noted_while_reading_and_truly(quickstart: Project) -> None:
+    from provisioner.plan.diff import deep_diff
+    from provisioner.session import read_live
+
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
+    await _apply(quickstart, sandbox)
+    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
+        live = await read_live(session)
+        desired = {r.address: r for p in session.providers.values() for r in p.desired()}
+    for state in live.values():
+        assert set(state.unchanged) == set(state.managed)  # converged: the plan compares nothing again
+        for address, (live_attrs, desired_attrs) in state.unchanged.items():
+            assert live_attrs is state.managed[address].attrs and desired_attrs is desired[address].attrs
+            assert deep_diff(live_attrs, desired_attrs) == ()

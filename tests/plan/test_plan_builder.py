@@ -197,3 +197,27 @@ def test_replace_reason_uses_the_vendor_field_name() -> None:
                 vendor_names=(("type", "dataType"),))
     reasons = replace_reasons((FieldChange("variables.Temperature.type", "INT", "DOUBLE"),), spec)
     assert reasons == ("dataType changed (variables.Temperature.type) forces replacement",)
+
+
+def test_a_providers_unchanged_note_counts_only_for_the_very_objects_it_names(store: FakeStore) -> None:
+    from engine_fakes import providers_for
+
+    from provisioner.plan.diff import note_unchanged_steps
+    from provisioner.providers.cooperative import run_all
+
+    store.put("hub.assets.a", "assets", {"name": "a"})
+    store.put("hub.assets.b", "assets", {"name": "live b"})
+    desired = [res("hub.assets.a", "assets", name="a"), res("hub.assets.b", "assets", name="b")]
+    providers = providers_for(store)
+    live = {name: p.live_state() for name, p in providers.items()}
+    hub = live["hub"]
+    run_all(note_unchanged_steps(hub, {r.address: r for r in desired}, list(hub.managed)))
+    assert set(hub.unchanged) == {"hub.assets.a"}  # only the pair that is equal is noted
+    assert actions(build_plan(desired, live, providers)) == {"hub.assets.b": Action.UPDATE}
+    # A note is trusted for exactly the objects it names (here, wrongly, b's pair) ...
+    hub.unchanged["hub.assets.b"] = (hub.managed["hub.assets.b"].attrs, desired[1].attrs)
+    assert not build_plan(desired, live, providers).has_changes
+    # ... and ignored once either side is another object, even an equal one.
+    stale = [res("hub.assets.a", "assets", name="a"), res("hub.assets.b", "assets", name="b")]
+    plan = build_plan(stale, live, providers)
+    assert actions(plan) == {"hub.assets.b": Action.UPDATE} and plan.unchanged == 1

@@ -8,6 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.plan.diff import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
@@ -31,9 +32,10 @@ from provisioner.providers.insights_hub.operations import Operations
 JSONDict = dict[str, Any]
 
 
-def _prune_steps(state: LiveState, addresses: Sequence[str], desired: Sequence[Resource]) -> Iterator[None]:
-    """Drop from those live resources the fields their desired counterparts leave unset."""
-    wanted = {r.address: r for r in desired}
+def _prune_steps(state: LiveState, addresses: Sequence[str],
+                 wanted: Mapping[str, Resource]) -> Iterator[None]:
+    """Drop from those live resources the fields their desired counterparts leave unset, then note
+    the ones already equal to them (`note_unchanged_steps`)."""
     for address in addresses:
         live, want = state.managed[address], wanted.get(address)
         if want is not None:
@@ -41,6 +43,7 @@ def _prune_steps(state: LiveState, addresses: Sequence[str], desired: Sequence[R
             if attrs is not live.attrs:
                 state.managed[address] = replace(live, attrs=attrs)
         yield
+    yield from note_unchanged_steps(state, wanted, addresses)
 
 
 class InsightsHubProvider:
@@ -107,7 +110,8 @@ class InsightsHubProvider:
             # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
             # flight are answered and followed by the next ones.
             state = LiveState()
-            await run_sliced(self._interpret_steps(snap, desired, info, state))
+            wanted = {r.address: r for r in desired}
+            await run_sliced(self._interpret_steps(snap, desired, wanted, info, state))
             dscs = await asyncio.gather(*dsc_reads.values())
         except BaseException:
             for task in dsc_reads.values():
@@ -115,16 +119,16 @@ class InsightsHubProvider:
             await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
             raise
         found = {a: dsc for a, dsc in zip(dsc_reads, dscs, strict=True) if dsc is not None}
-        run_all(_prune_steps(state, add_data_sources(state, info, found), desired))
+        run_all(_prune_steps(state, add_data_sources(state, info, found), wanted))
         state.api_calls = self.client.stats.total
         return state
 
-    def _interpret_steps(self, snap: Snapshot, desired: Sequence[Resource], info: Interpretation,
-                         state: LiveState) -> Iterator[None]:
+    def _interpret_steps(self, snap: Snapshot, desired: Sequence[Resource], wanted: Mapping[str, Resource],
+                         info: Interpretation, state: LiveState) -> Iterator[None]:
         """Everything but the DSCs into `state`, then the fields the configuration leaves unset
-        pruned; one step per object."""
+        pruned and the unchanged ones noted; one step per object."""
         yield from interpret_steps(snap, desired, self.stack, info, state)
-        yield from _prune_steps(state, list(state.managed), desired)
+        yield from _prune_steps(state, list(state.managed), wanted)
 
     async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:
         """The agent's DSC; None when the agent does not exist (its asset may, without it)."""

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.plan.diff import note_unchanged_steps
 from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.itwin_iot import kinds
@@ -52,6 +53,7 @@ class ItwinIotProvider:
             unnamed = address in wanted and wanted[address].attrs.get("name") is None
             if live.kind == kinds.CONNECTION and unnamed:
                 state.managed[address] = replace(live, attrs={**live.attrs, "name": None})
+        await run_sliced(note_unchanged_steps(state, wanted, list(state.managed)))
         state.api_calls = self.client.stats.total
         return state
 
