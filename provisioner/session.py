@@ -24,7 +24,7 @@ from provisioner.config.schema import (
 )
 from provisioner.config.secrets import Secret
 from provisioner.errors import ProvisionError
-from provisioner.gc_tuning import fewer_collections
+from provisioner.gc_tuning import paused_collections
 from provisioner.model import ApplyContext, LiveState, Provider
 from provisioner.plan import Plan, build_plan
 from provisioner.providers.http.credentials import (
@@ -162,7 +162,7 @@ async def read_live(session: Session) -> dict[str, LiveState]:
 async def make_plan(session: Session, *, targets: Sequence[str] = (),
                     excludes: Sequence[str] = ()) -> tuple[Plan, dict[str, LiveState]]:
     """Read live state and build the plan; the live state is returned for the apply context."""
-    with fewer_collections():
+    with paused_collections():
         live = await read_live(session)
         desired = [r for p in session.providers.values() for r in p.desired()]
         plan = build_plan(desired, live, session.providers, targets=targets, excludes=excludes,

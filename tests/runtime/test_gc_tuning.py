@@ -44,3 +44,29 @@ def test_settling_freezes_the_heap_and_keeps_the_higher_threshold() -> None:
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_a_plan_pauses_the_collector_and_resumes_it_after_overlapping_blocks() -> None:
+    from provisioner.gc_tuning import paused_collections
+
+    assert gc.isenabled()
+    first, second = paused_collections(), paused_collections()
+    first.__enter__()
+    second.__enter__()
+    assert not gc.isenabled()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()  # the other plan still runs
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
+
+
+def test_a_collector_disabled_before_stays_disabled() -> None:
+    from provisioner.gc_tuning import paused_collections
+
+    gc.disable()
+    try:
+        with paused_collections():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
