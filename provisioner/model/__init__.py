@@ -3,12 +3,13 @@
 from provisioner.model.address import address_matches, select
 from provisioner.model.change import Action, Change, FieldChange
 from provisioner.model.provider import ApplyContext, Provider
-from provisioner.model.resource import KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model.resource import Deferred, KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
 
 __all__ = [
     "Action",
     "ApplyContext",
     "Change",
+    "Deferred",
     "FieldChange",
     "KindSpec",
     "LiveResource",

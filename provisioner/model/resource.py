@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,23 +53,47 @@ class Resource:
     pinned_id: str | None = None
 
 
+class Deferred:
+    """A precondition computed when first asked for: hashing the live representation of thousands
+    of etag-less objects costs, and a plan needs preconditions only of the objects it changes."""
+
+    __slots__ = ("_compute", "_source", "_value")
+
+    def __init__(self, compute: Callable[[Any], str], source: Any) -> None:
+        self._compute = compute
+        self._source = source
+        self._value: str | None = None
+
+    def text(self) -> str:
+        if self._value is None:
+            self._value = self._compute(self._source)
+        return self._value
+
+    def __repr__(self) -> str:
+        return f"Deferred({self.text()!r})"
+
+
 @dataclass(frozen=True, slots=True)
 class LiveResource:
     """One live object that this stack manages (or that a pinned id adopts).
 
     `precondition` is what apply re-checks before touching the object: the vendor's etag
-    where it has one, else a hash of the live representation. `server_id` is the vendor id.
-    `adopt` is true when the object lacks this stack's owner marker but is claimed by the
-    configuration (pinned id); the plan then shows an update that sets the marker.
+    where it has one, else a hash of the live representation (maybe `Deferred`; read it with
+    `precondition_text`). `server_id` is the vendor id. `adopt` is true when the object lacks
+    this stack's owner marker but is claimed by the configuration (pinned id); the plan then
+    shows an update that sets the marker.
     """
 
     address: str
     kind: str
     attrs: Mapping[str, JSON]
     server_id: str
-    precondition: str
+    precondition: str | Deferred
     depends_on: tuple[str, ...] = ()
     adopt: bool = False
+
+    def precondition_text(self) -> str:
+        return self.precondition if isinstance(self.precondition, str) else self.precondition.text()
 
 
 @dataclass(frozen=True, slots=True)

@@ -148,7 +148,7 @@ class _Builder:
                 self.spec(address, old.kind)
                 self.draft[address] = Change(
                     Action.DELETE, address, old.kind, dict(old.attrs), None,
-                    server_id=old.server_id, precondition=old.precondition, depends_on=old.depends_on,
+                    server_id=old.server_id, precondition=old.precondition_text(), depends_on=old.depends_on,
                 )
             elif res is not None and old is not None:
                 if old.adopt:
@@ -166,8 +166,8 @@ class _Builder:
                 elif fields or old.adopt:
                     self.draft[address] = Change(
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
-                        server_id=old.server_id, precondition=old.precondition, depends_on=res.depends_on,
-                        reasons=(ADOPT_REASON,) if old.adopt else (),
+                        server_id=old.server_id, precondition=old.precondition_text(),
+                        depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
                     )
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
@@ -176,7 +176,7 @@ class _Builder:
         return Change(
             Action.REPLACE, address, res.kind, dict(old.attrs), dict(res.attrs),
             diff_attrs(old.attrs, res.attrs),
-            server_id=old.server_id, precondition=old.precondition, depends_on=res.depends_on,
+            server_id=old.server_id, precondition=old.precondition_text(), depends_on=res.depends_on,
             reasons=(*(earlier.reasons if earlier else ()), *reasons),
         )
 

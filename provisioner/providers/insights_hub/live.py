@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
@@ -174,7 +174,7 @@ def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, inf
         address = mapping_address(agent_address, attrs)
         deps = _managed(f"{agent_address}.data_sources", attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.MAPPING, attrs, mapping["id"],
-                                              live_hash(mapping), deps)
+                                              Deferred(live_hash, mapping), deps)
         yield
 
     for emap in snap.event_mappings:

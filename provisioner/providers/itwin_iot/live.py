@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from provisioner.model import LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot import normalize as norm
@@ -70,5 +70,5 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             parent = address.rsplit(".", 2)[0] if depth > 1 else None
             deps = (parent,) if parent else ()
             state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),
-                                                  entity_hash(entity), deps, adopt=adopt)
+                                                  Deferred(entity_hash, entity), deps, adopt=adopt)
             yield
