@@ -39,9 +39,11 @@ class NetworkTransport(httpx.AsyncBaseTransport):
                                          keepalive_timeout=self._keepalive)
         # auto_decompress off: httpx.Response decodes by Content-Encoding, as with any transport.
         # trust_env off: aiohttp would then look up proxies and ~/.netrc on a thread per request;
-        # the proxy comes from `_proxy` instead (once per host).
+        # the proxy comes from `_proxy` instead (once per host). No cookie jar: an httpx transport
+        # keeps no cookies between requests (the APIs authenticate by header), and aiohttp's jar
+        # filtered cookies for every request.
         return aiohttp.ClientSession(connector=connector, auto_decompress=False, trust_env=False,
-                                     skip_auto_headers=("User-Agent",))
+                                     skip_auto_headers=("User-Agent",), cookie_jar=aiohttp.DummyCookieJar())
 
     def _proxy(self, url: httpx.URL) -> str | None:
         """The proxy for `url` from HTTP(S)_PROXY / ALL_PROXY unless NO_PROXY exempts its host."""
