@@ -18,8 +18,8 @@ plans it (no changes expected) and prints:
    in-process state (checked equal after the seed), so the emulator's CPU is not spent on the
    client's thread, as with the real service. The calls in the bound are the timed run's own,
    and each run's client count must equal what the child served. The harness's own heap (the
-   in-process sandbox and the setup apply) is frozen out of the garbage collector meanwhile: a
-   `provision plan` process does not hold it, and scanning it cost the plan up to ~1 s.
+   in-process sandbox and the setup apply), which a `provision plan` process does not hold, is
+   not scanned during a timed run: a plan pauses the collector (`provisioner.gc_tuning`).
 3. The floor of that wall on this machine: one plan's exact requests replayed by a bare aiohttp
    client (`_bare_replay`: same ordering constraints and caps, answers only parsed), and the
    plan's wall over it: what is left is the provisioner's own overhead.
@@ -143,12 +143,8 @@ async def timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_m
                      repeat: int) -> tuple[list[PlanRun], list[float]]:
     """`repeat` plans of `project` against a child-process sandbox seeded with `snapshot`, then
     `repeat` bare replays of one plan's requests (seconds each)."""
-    gc.collect()
-    gc.freeze()  # the harness's objects are not the plan's: keep them out of its collections
-    try:
-        return await _timed_runs(project, snapshot, latency_ms=latency_ms, repeat=repeat)
-    finally:
-        gc.unfreeze()
+    gc.collect()  # the setup's garbage is not the plan's
+    return await _timed_runs(project, snapshot, latency_ms=latency_ms, repeat=repeat)
 
 
 async def _timed_runs(project: Project, snapshot: Mapping[str, Any], *, latency_ms: float,
