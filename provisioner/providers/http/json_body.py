@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 _DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
-_LONG_NUMBER = b"0" * 20  # 2**64 has 20 digits: a shorter run is always an exact orjson integer
+_LONG_NUMBER = b"0" * 19  # orjson keeps integers in [-2**63, 2**64) exact; outside, 19+ digits
 
 
 def parse_json(content: bytes) -> Any:
@@ -16,8 +16,9 @@ def parse_json(content: bytes) -> Any:
 
     Response bodies are most of a plan's parsing (list pages of up to 2,000 objects): orjson parses
     them in under half the stdlib's time. It reads an integer beyond 64 bits as a float, though,
-    and refuses what the stdlib tolerates (NaN, lone surrogates, UTF-16): a body with a run of 20
-    digits (~1 ms/MB to find), or one orjson refuses, is parsed by the stdlib, exactly as before.
+    and refuses what the stdlib tolerates (NaN, lone surrogates, UTF-16): a body with a run of 19
+    digits (below -2**63 takes 19; ~1 ms/MB to find), or one orjson refuses, is parsed by the
+    stdlib, exactly as before.
     """
     if _LONG_NUMBER not in content.translate(_DIGITS_AS_ZERO):
         try:
