@@ -137,7 +137,8 @@ class _Builder:
         return found
 
     def classify(self) -> None:
-        for address in self.wanted.keys() | self.current.keys():  # build_plan sorts the draft
+        valid = {tuple(k.split(".", 1)) for k in self.kinds}  # (platform, kind) pairs declared
+        for address in sorted(self.wanted.keys() | self.current.keys()):
             res, old = self.wanted.get(address), self.current.get(address)
             if res is not None and old is None:
                 self.spec(address, res.kind)
@@ -151,6 +152,8 @@ class _Builder:
                     server_id=old.server_id, precondition=old.precondition_text(), depends_on=old.depends_on,
                 )
             elif res is not None and old is not None:
+                if (platform_of(address), res.kind) not in valid:
+                    self.spec(address, res.kind)  # raises: no such platform or kind
                 if old.adopt:
                     fields = diff_attrs(old.attrs, res.attrs)
                 else:

@@ -221,3 +221,9 @@ def test_a_providers_unchanged_note_counts_only_for_the_very_objects_it_names(st
     stale = [res("hub.assets.a", "assets", name="a"), res("hub.assets.b", "assets", name="b")]
     plan = build_plan(stale, live, providers)
     assert actions(plan) == {"hub.assets.b": Action.UPDATE} and plan.unchanged == 1
+
+
+def test_an_unchanged_object_of_an_undeclared_kind_is_still_an_error(store: FakeStore) -> None:
+    store.put("hub.gadgets.a", "gadgets", {"name": "a"})
+    with pytest.raises(ProvisionError, match="declares no kind 'gadgets'"):
+        plan_for(store, [res("hub.gadgets.a", "gadgets", name="a")])
