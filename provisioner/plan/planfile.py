@@ -1,6 +1,6 @@
 """Saved plans: versioned JSON with a checksum, so `apply PLANFILE` does exactly what was reviewed.
 
-Layout: `{"format_version": 1, "created_at", "stack", "config_digest", "plan": {...},
+Layout: `{"format_version": 2, "created_at", "stack", "config_digest", "plan": {...},
 "preconditions": [...], "checksum": "sha256:<hex>"}`. The checksum is the SHA-256 of the canonical
 JSON (sorted keys, no whitespace, UTF-8) of every other top-level key. `preconditions` lists, per
 touched live object, the server id and the etag/hash that apply re-checks before writing anything.
@@ -22,7 +22,7 @@ from provisioner.model import Action, Change, FieldChange, UnmanagedObject
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import Estimate
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
 
 
 @dataclass(frozen=True)

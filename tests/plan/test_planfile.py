@@ -28,7 +28,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path, store: FakeStore) -> None:
     assert saved.plan == plan
     assert (saved.stack, saved.config_digest, saved.checksum) == ("plant", "sha256:abc", digest)
     data = json.loads(path.read_text())
-    assert data["format_version"] == 1
+    assert data["format_version"] == 2
     assert data["preconditions"] == [
         {"address": c.address, "server_id": c.server_id, "precondition": c.precondition}
         for c in plan.changes if c.server_id
@@ -76,7 +76,7 @@ def test_truncated_missing_and_foreign_files_are_refused(tmp_path: Path, store: 
         read_plan(path)
     with pytest.raises(ProvisionError, match="does not exist"):
         read_plan(tmp_path / "nope.json")
-    path.write_text('{"format_version": 1}')
+    path.write_text('{"format_version": 2}')
     with pytest.raises(ProvisionError, match="not a provision plan"):
         read_plan(path)
     data = json.loads(text)
