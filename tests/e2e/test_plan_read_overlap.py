@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from provisioner.config import Project
 from provisioner.model import Action
@@ -134,3 +135,42 @@ async def test_each_unchanged_object_is_noted_while_reading_and_truly(quickstart
         for address, (live_attrs, desired_attrs) in state.unchanged.items():
             assert live_attrs is state.managed[address].attrs and desired_attrs is desired[address].attrs
             assert deep_diff(live_attrs, desired_attrs) == ()
+
+
+class FailingDsc(httpx.AsyncBaseTransport):
+    """The sandbox, except that one agent's DSC read answers 403."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, agent_id: str) -> None:
+        self.inner = inner
+        self.agent_id = agent_id
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith(f"/agents/{self.agent_id}/dataSourceConfiguration"):
+            return httpx.Response(403, json={"id": "x", "message": "Forbidden"}, request=request)
+        return await self.inner.handle_async_request(request)
+
+
+async def test_a_failed_read_of_someone_elses_agent_does_not_fail_the_plan(quickstart: Project) -> None:
+    from provisioner.errors import ApiError
+
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
+    name = next(iter(quickstart.config.insights_hub.agents.values())).name
+    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
+        hub = session.hub
+        assert hub is not None
+        root = (await hub.get_root_asset())["assetId"]
+        foreign = (await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": root,
+                                           "twinType": "performance"}))["assetId"]
+        await hub.create_agent({"name": name, "securityProfile": "SHARED_SECRET", "entityId": foreign})
+    async with open_session(quickstart.config, transport=FailingDsc(sandbox.transport(), foreign)) as session:
+        plan, _ = await make_plan(session)  # read on the name, failed, then found not to be ours
+    assert any(c.address.endswith(".data_sources") and c.action is Action.CREATE for c in plan.changes)
+
+    own = Sandbox(SandboxSettings(boarding_delay_s=0.0))
+    await _apply(quickstart, own)
+    async with open_session(quickstart.config, transport=own.transport()) as session:
+        live = await session.providers["insights_hub"].read_live(session.providers["insights_hub"].desired())
+    ours = next(r.server_id for r in live.managed.values() if r.kind == "insights_hub.agent")
+    async with open_session(quickstart.config, transport=FailingDsc(own.transport(), ours)) as session:
+        with pytest.raises(ApiError):
+            await make_plan(session)  # this stack's agent: its DSC read must succeed

@@ -112,13 +112,20 @@ class InsightsHubProvider:
             state = LiveState()
             wanted = {r.address: r for r in desired}
             await run_sliced(self._interpret_steps(snap, desired, wanted, info, state))
-            dscs = await asyncio.gather(*dsc_reads.values())
+            answers = await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
         except BaseException:
             for task in dsc_reads.values():
                 task.cancel()
             await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
             raise
-        found = {a: dsc for a, dsc in zip(dsc_reads, dscs, strict=True) if dsc is not None}
+        found: dict[str, JSONDict] = {}
+        for agent_id, answer in zip(dsc_reads, answers, strict=True):
+            if isinstance(answer, BaseException):
+                if agent_id in info.agent_address or not isinstance(answer, Exception):
+                    raise answer  # this stack's agent (or a cancellation): the read must succeed
+                continue  # read on a name alone, and not this stack's agent: it does not matter
+            if answer is not None:
+                found[agent_id] = answer
         run_all(_prune_steps(state, add_data_sources(state, info, found), wanted))
         state.api_calls = self.client.stats.total
         return state
