@@ -3,7 +3,7 @@
 A plan of a 500-site fleet allocates a few hundred thousand containers (parsed pages, normalized
 attributes) that are freed by reference counting; CPython's default gen-0 threshold (700) runs
 ~170 young and a few full collections over them, each walking the growing heap: 0.12 to 0.27 s of
-a ~0.8 s CPU plan was collector time. Cycles are rare here, so collecting less often loses
+a 0.8 to 1.0 s CPU plan was collector time (15 to 30%). Cycles are rare here, so collecting less often loses
 little memory. Even at a 50,000 threshold the young collections of the objects a plan keeps cost
 30-50 ms; a plan (bounded: one read of the fleet, then a diff) pauses the collector altogether,
 an apply (long, with retries) only collects less often.
@@ -29,7 +29,8 @@ def fewer_collections(young: int = YOUNG_THRESHOLD) -> Iterator[None]:
     global _depth, _saved
     if _depth == 0:
         _saved = gc.get_threshold()
-        gc.set_threshold(max(_saved[0], young), *_saved[1:])
+        if _saved[0] != 0:  # 0 means automatic collection is off: leave it off
+            gc.set_threshold(max(_saved[0], young), *_saved[1:])
     _depth += 1
     try:
         yield
@@ -43,11 +44,14 @@ def settle_long_lived_heap(young: int = YOUNG_THRESHOLD) -> None:
     """For a long-running server holding a large, cycle-free state (the sandbox after a load):
     collect once, exempt the survivors from later collections (`gc.freeze`; reference counting
     still frees them) and collect generation 0 only every `young` allocations from now on.
-    Without it, each full collection walked a 500-site state: a third of an asset page's time."""
+    Without it, each full collection walked a 500-site state: a third of an asset page's time.
+    Called again (a new seed), it first unfreezes, so that cycles in the replaced state are freed."""
+    gc.unfreeze()
     gc.collect()
     gc.freeze()
     threshold = gc.get_threshold()
-    gc.set_threshold(max(threshold[0], young), *threshold[1:])
+    if threshold[0] != 0:
+        gc.set_threshold(max(threshold[0], young), *threshold[1:])
 
 
 _paused = 0

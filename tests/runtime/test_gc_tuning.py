@@ -108,3 +108,30 @@ def test_objects_frozen_by_someone_else_stay_frozen() -> None:
     """)
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["True", "True"]
+
+
+def test_a_collector_switched_off_by_threshold_zero_stays_off() -> None:
+    before = gc.get_threshold()
+    gc.set_threshold(0, *before[1:])
+    try:
+        with fewer_collections():
+            assert gc.get_threshold()[0] == 0
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_settling_again_frees_cycles_of_the_replaced_state() -> None:
+    script = textwrap.dedent("""
+        import gc, weakref
+        from provisioner.gc_tuning import settle_long_lived_heap
+        class Node:
+            pass
+        state = Node(); state.self = state  # a cycle in the first state
+        alive = weakref.ref(state)
+        settle_long_lived_heap()
+        del state  # a seed replaces the state
+        settle_long_lived_heap()
+        print(alive() is None)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True"]
