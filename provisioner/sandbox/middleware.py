@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from provisioner.sandbox.errors import error_body, media_type, service_for_path
 from provisioner.sandbox.faults import FaultInjector
 from provisioner.sandbox.quota import QuotaTable
+from provisioner.sandbox.route_groups import candidates
 
 ADMIN_PREFIX = "/_sandbox"
 UNMATCHED = "<unmatched>"
@@ -45,7 +46,7 @@ class EndpointIndex:
 
     def _template(self, scope: Scope) -> str:
         partial = None
-        for route in self._routes():
+        for route in candidates(self._routes(), scope):
             if isinstance(route, Route):
                 if route.path_regex.match(scope["path"]):
                     if route.methods is None or scope["method"] in route.methods:

@@ -24,6 +24,7 @@ from provisioner.sandbox.itwin import ItwinHalf
 from provisioner.sandbox.middleware import EndpointIndex, SandboxMiddleware
 from provisioner.sandbox.mindconnect import MappingService
 from provisioner.sandbox.quota import QuotaTable, quota_limits
+from provisioner.sandbox.route_groups import group_routes
 from provisioner.sandbox.settings import SandboxSettings
 from provisioner.sandbox.store import STATE_VERSION, IhState, new_id, read_state_file, write_state_file
 from provisioner.sandbox.transport import SandboxTransport
@@ -61,14 +62,14 @@ class Sandbox:
             self._load(stored)
         else:
             self._fresh()
-        self.routes: list[BaseRoute] = [
+        self.routes: list[BaseRoute] = group_routes([
             *build_auth_routes(signer, settings),
             *build_asset_management_routes(self.ctx),
             *AgentService(self.ctx).routes(),
             *MappingService(self.ctx).routes(),
             *self.itwin.routes,
             *build_admin_routes(self),
-        ]
+        ])
         index = EndpointIndex(lambda: self.routes)
         middleware = Middleware(
             SandboxMiddleware,
