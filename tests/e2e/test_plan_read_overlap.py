@@ -51,6 +51,20 @@ async def _apply(project: Project, sandbox: Sandbox) -> None:
     assert report.ok
 
 
+async def _foreign_agent_named_like_ours(project: Project, sandbox: Sandbox) -> str:
+    """An agent (and core.mclib asset, without this stack's marker) named like a configured agent."""
+    name = next(iter(project.config.insights_hub.agents.values())).name
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        hub = session.hub
+        assert hub is not None
+        root = (await hub.get_root_asset())["assetId"]
+        asset = await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": root,
+                                        "twinType": "performance"})
+        await hub.create_agent({"name": name, "securityProfile": "SHARED_SECRET",
+                                "entityId": asset["assetId"]})
+    return str(asset["assetId"])
+
+
 async def test_a_dsc_read_starts_before_the_asset_listing_ends(quickstart: Project) -> None:
     sandbox = Sandbox(SandboxSettings(max_page_size=1, boarding_delay_s=0.0))  # one asset per page
     await _apply(quickstart, sandbox)
@@ -102,19 +116,13 @@ async def test_a_dsc_read_starts_from_the_agent_list_before_any_asset_page(quick
 
 async def test_a_same_named_agent_of_someone_else_is_read_but_not_taken(quickstart: Project) -> None:
     sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
-    name = next(iter(quickstart.config.insights_hub.agents.values())).name
+    foreign = await _foreign_agent_named_like_ours(quickstart, sandbox)
     async with open_session(quickstart.config, transport=sandbox.transport()) as session:
         hub = session.hub
         assert hub is not None
-        root = (await hub.get_root_asset())["assetId"]
-        asset = await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": root,
-                                        "twinType": "performance"})  # no marker: not this stack's
-        await hub.create_agent({"name": name, "securityProfile": "SHARED_SECRET",
-                                "entityId": asset["assetId"]})
-        before = hub.stats.calls["agm.dsc.get"]
         plan, live = await make_plan(session)
-        assert hub.stats.calls["agm.dsc.get"] - before == 1  # read on the name, then dropped
-    assert asset["assetId"] in {u.server_id for u in live["insights_hub"].unmanaged}
+        assert hub.stats.calls["agm.dsc.get"] == 1  # read on the name, then dropped
+    assert foreign in {u.server_id for u in live["insights_hub"].unmanaged}
     by_address = {c.address: c.action for c in plan.changes}
     agent = next(a for a in by_address if a.startswith("insights_hub.agents.") and a.count(".") == 2)
     assert by_address[agent] is Action.CREATE
@@ -154,14 +162,7 @@ async def test_a_failed_read_of_someone_elses_agent_does_not_fail_the_plan(quick
     from provisioner.errors import ApiError
 
     sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
-    name = next(iter(quickstart.config.insights_hub.agents.values())).name
-    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
-        hub = session.hub
-        assert hub is not None
-        root = (await hub.get_root_asset())["assetId"]
-        foreign = (await hub.create_asset({"name": name, "typeId": "core.mclib", "parentId": root,
-                                           "twinType": "performance"}))["assetId"]
-        await hub.create_agent({"name": name, "securityProfile": "SHARED_SECRET", "entityId": foreign})
+    foreign = await _foreign_agent_named_like_ours(quickstart, sandbox)
     async with open_session(quickstart.config, transport=FailingDsc(sandbox.transport(), foreign)) as session:
         plan, _ = await make_plan(session)  # read on the name, failed, then found not to be ours
     assert any(c.address.endswith(".data_sources") and c.action is Action.CREATE for c in plan.changes)
