@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
+from provisioner.errors import ApiError
 from provisioner.providers.http.rate_limits import RateLimit
 from provisioner.providers.http.session import CallStats, HttpSession
+
+
+def json_object(body: Any, what: str) -> dict[str, Any]:
+    """`body` if it is a JSON object; else an ApiError naming `what` was expected."""
+    if not isinstance(body, dict):
+        raise ApiError(f"{what}: expected a JSON object, got {type(body).__name__}")
+    return body
 
 
 class VendorClient:

@@ -17,8 +17,8 @@ from urllib.parse import quote
 
 import httpx
 
-from provisioner.errors import ApiError
 from provisioner.providers.http.client_base import VendorClient
+from provisioner.providers.http.client_base import json_object as _dict
 from provisioner.providers.http.credentials import IhCredentials
 from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
@@ -44,12 +44,6 @@ def _id(value: str) -> str:
 
 def _filter(value: Mapping[str, Any] | None) -> dict[str, str]:
     return {"filter": json.dumps(value, separators=(",", ":"))} if value else {}
-
-
-def _dict(body: Any, what: str) -> Json:
-    if not isinstance(body, dict):
-        raise ApiError(f"{what}: expected a JSON object, got {type(body).__name__}")
-    return body
 
 
 class InsightsHubClient(VendorClient):

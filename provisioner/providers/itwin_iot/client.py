@@ -17,6 +17,7 @@ import httpx
 
 from provisioner.errors import ApiError
 from provisioner.providers.http.client_base import VendorClient
+from provisioner.providers.http.client_base import json_object as _dict
 from provisioner.providers.http.credentials import ItwinCredentials
 from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
@@ -33,12 +34,6 @@ def _raw_id(raw_id: str) -> str:
     if not raw_id.startswith("/"):
         raise ValueError(f"iTwin IoT ids are slash paths like '/api/B6627B/node', got {raw_id!r}")
     return quote(raw_id, safe="/")
-
-
-def _dict(body: Any, what: str) -> Json:
-    if not isinstance(body, dict):
-        raise ApiError(f"{what}: expected a JSON object, got {type(body).__name__}")
-    return body
 
 
 def _list_under(body: Any, key: str) -> list[Json]:
