@@ -98,12 +98,11 @@ def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> 
     return info
 
 
-def interpret_steps(snap: Snapshot, desired: Sequence[Resource], stack: str, info: Interpretation,
+def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, info: Interpretation,
                     state: LiveState) -> Iterator[None]:
     """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
-    object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets."""
-    wanted = {r.address: r for r in desired}
-
+    object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets;
+    `wanted` is the desired resources by address."""
     # Types first: a first pass names every managed type id, so asset types (and assets) can
     # depend on them.
     typed: list[tuple[str, JSONDict, str, bool]] = []

@@ -111,7 +111,7 @@ class InsightsHubProvider:
             # flight are answered and followed by the next ones.
             state = LiveState()
             wanted = {r.address: r for r in desired}
-            await run_sliced(self._interpret_steps(snap, desired, wanted, info, state))
+            await run_sliced(self._interpret_steps(snap, wanted, info, state))
             answers = await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
         except BaseException:
             for task in dsc_reads.values():
@@ -130,11 +130,11 @@ class InsightsHubProvider:
         state.api_calls = self.client.stats.total
         return state
 
-    def _interpret_steps(self, snap: Snapshot, desired: Sequence[Resource], wanted: Mapping[str, Resource],
-                         info: Interpretation, state: LiveState) -> Iterator[None]:
+    def _interpret_steps(self, snap: Snapshot, wanted: Mapping[str, Resource], info: Interpretation,
+                         state: LiveState) -> Iterator[None]:
         """Everything but the DSCs into `state`, then the fields the configuration leaves unset
         pruned and the unchanged ones noted; one step per object."""
-        yield from interpret_steps(snap, desired, self.stack, info, state)
+        yield from interpret_steps(snap, wanted, self.stack, info, state)
         yield from _prune_steps(state, list(state.managed), wanted)
 
     async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:
