@@ -18,17 +18,21 @@ from provisioner.sandbox.builtins import AGENT_TYPE
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError, error_body
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
-from provisioner.sandbox.handlers import check_if_match, ih_route, json_body, json_response
+from provisioner.sandbox.handlers import check_if_match, ih_route, json_response
+from provisioner.sandbox.media import typed_body
 from provisioner.sandbox.paging import page_params, spring_page
+from provisioner.sandbox.store import ONBOARDED_LOCK
 
 Doc = dict[str, Any]
 BASE = "/api/agentmanagement/v3"
 PROFILES = ("SHARED_SECRET", "RSA_3072", "NATIVE_CA_CERTIFIED_X509")
 AGENT_FIELDS = frozenset({"id", "name", "securityProfile", "entityId", "eTag"})
 DP_TYPES = ("INT", "LONG", "DOUBLE", "BOOLEAN", "STRING", "BIG_STRING", "TIMESTAMP")
-ONBOARDED_LOCK = "agentmanagement.agent.onboarded"
 ONBOARDED_REASON = "Agent is onboarded, agent cannot be deleted. Only offboarded agents can be deleted."
 PUBLIC_FIELDS = ("name", "securityProfile", "id", "eTag", "entityId")
+# boarding states in which the agent (and its asset) cannot be deleted; OFFBOARDING lasts
+# `offboard_delay_s` (MCN tearDownAgents waits 5 s after offboarding before it deletes)
+BOUND = ("ONBOARDING", "ONBOARDED", "OFFBOARDING")
 
 
 def render_agent(doc: Doc) -> Doc:
@@ -73,11 +77,11 @@ class AgentService:
 
     async def create(self, request: Request) -> Response:
         state = self.ctx.state
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         name, profile = self._fields(body)
         entity_id = _limited(body.get("entityId"), "entityId", 36, required=True)
         assert entity_id is not None
-        asset = state.assets.get(entity_id.lower())
+        asset = state.live_asset(entity_id)
         if asset is None:
             raise HttpError(400, f"Entity '{entity_id}' does not exist")
         if not state.has_type(asset["typeId"], AGENT_TYPE):
@@ -123,11 +127,11 @@ class AgentService:
     async def update(self, request: Request) -> Response:
         doc = self._get(request.path_params["id"])
         check_if_match(request, doc["eTag"], 400)
-        name, profile = self._fields(await json_body(request))
+        name, profile = self._fields(await typed_body(request, self.ctx.settings))
         owner = self.ctx.state.agent_names.get(name)
         if owner is not None and owner != doc["id"]:
             raise HttpError(409, "Resource is already available.")
-        if profile != doc["securityProfile"] and doc["boarding"] != "NOT_ONBOARDED":
+        if profile != doc["securityProfile"] and doc["boarding"] in BOUND:
             raise HttpError(400, "securityProfile of an onboarded agent cannot be changed; offboard it first")
         new = {**doc, "name": name, "securityProfile": profile, "eTag": str(int(doc["eTag"]) + 1)}
         self.ctx.state.put_agent(new)
@@ -138,10 +142,8 @@ class AgentService:
         state = self.ctx.state
         doc = self._get(request.path_params["id"])
         check_if_match(request, doc["eTag"], 400)
-        if doc["boarding"] != "NOT_ONBOARDED":
-            raise HttpError(
-                400, "Agent is onboarded, agent cannot be deleted. Only offboarded agents can be deleted."
-            )
+        if doc["boarding"] in BOUND:
+            raise HttpError(400, ONBOARDED_REASON)
         state.drop_agent(doc["id"])
         # sandbox choice: an agent's data point and event mappings go with it
         for mapping_id in list(state.mappings_by_agent.get(doc["id"], {})):
@@ -182,28 +184,36 @@ class AgentService:
 
     async def boarding_status(self, request: Request) -> Response:
         doc = self._get(request.path_params["id"])
-        return json_response({"status": doc["boarding"]})
+        return json_response({"status": self._shown_status(doc["boarding"])})
+
+    def _shown_status(self, boarding: str) -> str:
+        """The boarding status as reported: `offboard_status_mode="spec"` reports only the values of
+        the OpenAPI enum (NOT_ONBOARDED, ONBOARDING, ONBOARDED) while the offboarding still runs."""
+        if self.ctx.settings.offboard_status_mode == "spec" and boarding in ("OFFBOARDING", "OFFBOARDED"):
+            return "NOT_ONBOARDED"
+        return boarding
 
     async def offboard(self, request: Request) -> Response:
         state = self.ctx.state
         doc = self._get(request.path_params["id"])
         if doc["securityProfile"] == "NATIVE_CA_CERTIFIED_X509":
             raise HttpError(422, "Offboarding is not supported for X.509 agents")
-        if doc["boarding"] != "NOT_ONBOARDED":
-            new = {
+        if doc["boarding"] in ("ONBOARDING", "ONBOARDED"):
+            # asynchronous: OFFBOARDING (agent and asset locked) until offboard_delay_s has passed
+            now = self.ctx.now()
+            doc = {
                 **doc,
-                "boarding": "NOT_ONBOARDED",
+                "boarding": "OFFBOARDING",
+                "offboardUntil": now + self.ctx.settings.offboard_delay_s,
                 "online": "OFFLINE",
-                "since": _iso(self.ctx.now()),
+                "since": _iso(now),
                 "clientSecret": None,
             }
-            state.put_agent(new)
-            asset = state.assets.get(doc["entityId"])
-            if asset is not None:
-                locks = [lock for lock in asset.get("locks", []) if lock["reasonCode"] != ONBOARDED_LOCK]
-                state.put_asset({**asset, "locks": locks})
+            state.put_agent(doc)
             self.ctx.on_change()
-        return json_response({"status": "NOT_ONBOARDED"})
+            self.ctx.settle()
+            doc = state.agents[doc["id"]]
+        return json_response({"status": self._shown_status(doc["boarding"])})
 
     # -- data source configuration -----------------------------------------------------------------
     async def get_dsc(self, request: Request) -> Response:
@@ -219,7 +229,7 @@ class AgentService:
         doc = self._get(request.path_params["id"])
         current = state.dscs.get(doc["id"])
         check_if_match(request, current["eTag"] if current else "0", 400)
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         config_id = _limited(body.get("configurationId"), "configurationId", 36, required=True)
         sources = body.get("dataSources")
         if not isinstance(sources, list):
@@ -270,6 +280,7 @@ class AgentService:
 
     # -- agent side: onboarding and the agent's own token --------------------------------------------
     async def register(self, request: Request) -> Response:
+        self.ctx.settle()
         token = bearer_token(request)
         claims = self._initial_claims(token)
         if claims is None:
@@ -277,8 +288,9 @@ class AgentService:
         doc = self.ctx.state.agents.get(str(claims.get("agent_id")))
         if doc is None:
             return self._iam(401, "invalid_token", "Agent of this initial access token does not exist")
-        if doc["boarding"] == "ONBOARDED":
-            return self._iam(400, "invalid_request", "Agent is already onboarded")
+        if doc["boarding"] in BOUND:
+            state = doc["boarding"].lower()
+            return self._iam(400, "invalid_request", f"Agent is {state}, it cannot onboard now")
         secret = secrets.token_urlsafe(32)
         self.ctx.state.put_agent({**doc, "boarding": "ONBOARDED", "clientSecret": secret})
         asset = self.ctx.state.assets.get(doc["entityId"])
@@ -309,6 +321,7 @@ class AgentService:
         return claims if claims.get("typ") == "initial" else None
 
     async def agent_token(self, request: Request) -> Response:
+        self.ctx.settle()
         form = await form_fields(request)
         if form.get("grant_type") != "client_credentials":
             return self._iam(

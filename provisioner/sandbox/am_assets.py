@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
@@ -18,9 +19,11 @@ from provisioner.sandbox.builtins import ROOT_TYPE
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError
 from provisioner.sandbox.filters import Predicate, apply_sort, parse_filter, parse_sort
-from provisioner.sandbox.handlers import HAL, check_if_match, etag_value, json_body, json_response
+from provisioner.sandbox.handlers import HAL, check_if_match, etag_value, json_response
+from provisioner.sandbox.media import MERGE_PATCH, typed_body
 from provisioner.sandbox.paging import hal_page, page_params
 from provisioner.sandbox.store import new_id, type_key
+from provisioner.sandbox.token_roles import AdminCheck
 
 Doc = dict[str, Any]
 BASE = "/api/assetmanagement/v3"
@@ -44,6 +47,14 @@ ASSET_FIELDS = frozenset(
 )
 UPDATABLE = ("name", "externalId", "description", "location", "variables", "aspects", "fileAssignments")
 LOCATION_FIELDS = ("country", "region", "locality", "streetAddress", "postalCode", "longitude", "latitude")
+# sort names the list accepts besides the stored fields (the vendor's self link says `sort=name,id,asc`)
+SORT_ALIASES = {"id": "assetId"}
+# without `sort`, a real tenant lists assets by name, then id (recorded response, vendor-evidence.md row 2)
+DEFAULT_SORT = "name,id,asc"
+# fields a real asset response carries as explicit nulls when unset (vendor-evidence.md divergence 6;
+# the recorded `GET /assets` of tenant iiotuxpc, public file 23824767260)
+NULL_FIELDS = ("externalId", "t2Tenant", "subTenant", "location", "deleted")
+FILE_KEY = re.compile(r"\w+")
 
 
 _PARENT_FILTER_HEAD = quote('{"parentId":')
@@ -59,15 +70,20 @@ def _children_filter(asset_id: str) -> str:
 
 
 class AssetService:
-    """Handlers for `/assets…`; deleted assets are removed from the store (they vanish from lists)."""
+    """Handlers for `/assets…`. DELETE is a soft delete by default: the asset gets a `deleted`
+    timestamp, stays readable by admin tokens and can no longer be changed."""
 
     def __init__(self, ctx: IhContext) -> None:
         self.ctx = ctx
+        self.admin = AdminCheck(ctx.settings)
 
     # -- rendering ---------------------------------------------------------------------------------
     def render(self, doc: Doc, base: str, *, basic: bool = False) -> Doc:
         href = f"{base}{BASE}/assets/{doc['assetId']}"
         out = rules.strip_none(doc)
+        if self.ctx.settings.explicit_nulls:
+            for key in NULL_FIELDS:
+                out.setdefault(key, None)
         if basic:
             for key in ("variables", "aspects", "fileAssignments", "location"):
                 out.pop(key, None)
@@ -101,10 +117,22 @@ class AssetService:
         path.reverse()
         return path
 
-    def _get(self, asset_id: str) -> Doc:
+    def _get(self, request: Request, asset_id: str) -> Doc:
+        """The asset as this caller may read it: deleted ones only for admin tokens."""
         doc = self.ctx.state.assets.get(asset_id.lower())
-        if doc is None:
+        if doc is None or (doc.get("deleted") and not self.admin.is_admin(request)):
             raise HttpError(404, f"Asset with id '{asset_id}' not found")
+        return doc
+
+    def _writable(self, request: Request) -> Doc:
+        """The asset a write targets: readable, not deleted, and If-Match holds."""
+        doc = self._get(request, request.path_params["id"])
+        if doc.get("deleted"):
+            raise HttpError(
+                self.ctx.settings.deleted_asset_write_status,
+                f"Asset with id '{doc['assetId']}' is deleted and cannot be modified",
+            )
+        check_if_match(request, str(doc["etag"]), self.ctx.settings.missing_if_match_status)
         return doc
 
     def _respond(
@@ -122,13 +150,19 @@ class AssetService:
         page, size = page_params(request, 10, self.ctx.settings.max_page_size)
         query = request.query_params
         predicate = parse_filter(query.get("filter"), ASSET_FIELDS, {"hasType": self._has_type})
-        order = parse_sort(query.get("sort"), ASSET_FIELDS, "assetId")
+        by_name = self.ctx.settings.asset_list_order == "name"
+        raw_sort = query.get("sort") or (DEFAULT_SORT if by_name else None)
+        order = parse_sort(raw_sort, ASSET_FIELDS, ("name", "assetId"), SORT_ALIASES)
         docs = self._candidates(query.get("filter"))
+        if not self.admin.is_admin(request):
+            docs = [d for d in docs if not d.get("deleted")]
         if predicate is not None:
             docs = [d for d in docs if predicate(d)]
         if order:
             apply_sort(docs, order)
-        body = hal_page(request, "assets", docs, page, size)
+        extra = {"sort": DEFAULT_SORT} if by_name and not query.get("sort") else {}
+        extra.setdefault("basicFieldsOnly", query.get("basicFieldsOnly", "false"))
+        body = hal_page(request, "assets", docs, page, size, extra)
         if "_embedded" in body:
             base = request_base_url(request)
             basic = query.get("basicFieldsOnly", "false").lower() == "true"
@@ -161,16 +195,16 @@ class AssetService:
         return lambda d: type_key(d["typeId"]) in keys
 
     async def get_asset(self, request: Request) -> Response:
-        doc = self._get(request.path_params["id"])
+        doc = self._get(request, request.path_params["id"])
         if etag_value(request.headers.get("if-none-match")) == str(doc["etag"]):
             return Response(status_code=304, headers={"ETag": f'"{doc["etag"]}"'})
         return self._respond(request, doc)
 
     async def get_root(self, request: Request) -> Response:
-        return self._respond(request, self._get(self.ctx.root_id))
+        return self._respond(request, self._get(request, self.ctx.root_id))
 
     async def list_aspects(self, request: Request) -> Response:
-        doc = self._get(request.path_params["id"])
+        doc = self._get(request, request.path_params["id"])
         page, size = page_params(request, 10, self.ctx.settings.max_page_size)
         state, base = self.ctx.state, request_base_url(request)
         values = {a["name"]: a.get("variables", []) for a in doc.get("aspects", [])}
@@ -192,7 +226,7 @@ class AssetService:
                         "aspectTypeId": aspect_type["id"],
                         "holderAssetId": doc["assetId"],
                         "name": aspect["name"],
-                        "aspectId": aspect["aspectId"],
+                        "aspectId": aspect.get("aspectId"),
                         "category": aspect_type["category"],
                         "variables": variables,
                         "_links": {"self": {"href": f"{base}{BASE}/assets/{doc['assetId']}/aspects"}},
@@ -201,7 +235,7 @@ class AssetService:
         return json_response(hal_page(request, "aspects", items, page, size), media_type=HAL)
 
     async def list_variables(self, request: Request) -> Response:
-        doc = self._get(request.path_params["id"])
+        doc = self._get(request, request.path_params["id"])
         page, size = page_params(request, 10, self.ctx.settings.max_page_size)
         items = [
             rules.strip_none(v)
@@ -211,7 +245,7 @@ class AssetService:
         return json_response(hal_page(request, "variables", items, page, size), media_type=HAL)
 
     # -- validation --------------------------------------------------------------------------------
-    def _values(self, type_id: str, body: Doc) -> dict[str, Any]:
+    def _values(self, type_id: str, body: Doc, existing_files: list[Doc] | None = None) -> dict[str, Any]:
         """Validate the updatable fields of an asset body against its type."""
         name = rules.text(body, "name", required=True, max_len=128, min_len=1)
         assert name is not None
@@ -222,7 +256,7 @@ class AssetService:
             "externalId": rules.text(body, "externalId"),
             "description": rules.text(body, "description", no_quote=True),
             "location": self._location(body.get("location")),
-            "fileAssignments": body.get("fileAssignments") or [],
+            "fileAssignments": file_assignments(body.get("fileAssignments"), existing_files),
         }
         lineage = self.ctx.state.type_lineage(type_id)
         type_vars = {v["name"]: v for owner in lineage for v in owner.get("variables", [])}
@@ -306,7 +340,7 @@ class AssetService:
     # -- writes ------------------------------------------------------------------------------------
     async def create_asset(self, request: Request) -> Response:
         state = self.ctx.state
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         type_id, parent_id = body.get("typeId"), body.get("parentId")
         if not isinstance(type_id, str):
             raise rules.bad("Field 'typeId' is required")
@@ -317,7 +351,7 @@ class AssetService:
             raise rules.bad(f"Asset type '{type_id}' does not exist")
         if not asset_type.get("instantiable", True) or type_key(type_id) == ROOT_TYPE:
             raise rules.bad(f"Asset type '{type_id}' is not instantiable")
-        parent = state.assets.get(parent_id.lower())
+        parent = state.live_asset(parent_id)
         if parent is None:
             raise rules.bad(f"Parent asset '{parent_id}' does not exist")
         values = self._values(asset_type["id"], body)
@@ -350,16 +384,15 @@ class AssetService:
             raise rules.bad("Field 'parentId' cannot be changed by update; use POST /assets/{id}/move")
 
     async def put_asset(self, request: Request) -> Response:
-        doc = self._get(request.path_params["id"])
-        check_if_match(request, str(doc["etag"]), self.ctx.settings.missing_if_match_status)
-        body = await json_body(request)
+        doc = self._writable(request)
+        body = await typed_body(request, self.ctx.settings)
         self._check_fixed(doc, body)
-        return self._save(request, doc, self._values(doc["typeId"], body))
+        return self._save(request, doc, self._values(doc["typeId"], body, doc.get("fileAssignments")))
 
     async def patch_asset(self, request: Request) -> Response:
-        doc = self._get(request.path_params["id"])
-        check_if_match(request, str(doc["etag"]), self.ctx.settings.missing_if_match_status)
-        patch = await json_body(request)
+        """RFC 7396 merge patch: fields the patch leaves out stay as they are, nulls remove."""
+        doc = self._writable(request)
+        patch = await typed_body(request, self.ctx.settings, MERGE_PATCH)
         self._check_fixed(doc, patch)
         current = {k: copy.deepcopy(doc[k]) for k in UPDATABLE if doc.get(k) is not None}
         merged = rules.merge_patch(
@@ -373,7 +406,7 @@ class AssetService:
                     if isinstance(item, dict) and "name" in item:
                         by_name[item["name"]] = item
                 merged[key] = list(by_name.values())
-        return self._save(request, doc, self._values(doc["typeId"], merged))
+        return self._save(request, doc, self._values(doc["typeId"], merged, doc.get("fileAssignments")))
 
     def _save(self, request: Request, doc: Doc, values: Doc) -> Response:
         new = {**doc, **values, "etag": doc["etag"] + 1}
@@ -383,13 +416,12 @@ class AssetService:
 
     async def move_asset(self, request: Request) -> Response:
         state = self.ctx.state
-        doc = self._get(request.path_params["id"])
-        check_if_match(request, str(doc["etag"]), self.ctx.settings.missing_if_match_status)
-        body = await json_body(request)
+        doc = self._writable(request)
+        body = await typed_body(request, self.ctx.settings)
         target_id = body.get("newParentId")
         if not isinstance(target_id, str):
             raise rules.bad("Field 'newParentId' is required")
-        target = state.assets.get(target_id.lower())
+        target = state.live_asset(target_id)
         if target is None:
             raise rules.bad(f"New parent asset '{target_id}' does not exist")
         if doc["assetId"] == self.ctx.root_id:
@@ -408,12 +440,11 @@ class AssetService:
 
     async def delete_asset(self, request: Request) -> Response:
         state, settings = self.ctx.state, self.ctx.settings
-        doc = self._get(request.path_params["id"])
-        check_if_match(request, str(doc["etag"]), settings.missing_if_match_status)
+        doc = self._writable(request)
         asset_id = doc["assetId"]
         if asset_id == self.ctx.root_id:
             raise rules.bad("The root asset cannot be deleted")
-        if state.asset_children.get(asset_id):
+        if state.has_live_children(asset_id):
             raise HttpError(
                 settings.delete_guard_status, f"Asset '{asset_id}' has child assets and cannot be deleted"
             )
@@ -423,10 +454,70 @@ class AssetService:
                 settings.delete_guard_status,
                 f"Asset '{asset_id}' is locked ({lock['reasonCode']}): {lock['reason']}",
             )
-        state.drop_asset(asset_id)
+        if settings.asset_delete_mode == "soft":
+            state.put_asset({**doc, "deleted": self.ctx.now_iso()})
+        else:
+            state.drop_asset(asset_id)
         # cascade (sandbox choice): the asset's never-onboarded agent goes with it; mappings to the asset stay
         # and turn INVALID (MISSING_PROPERTY) when next read
         if asset_id in state.agents:
             state.drop_agent(asset_id)
         self.ctx.on_change()
         return Response(status_code=204)
+
+    # -- location and file assignments -------------------------------------------------------------
+    async def put_location(self, request: Request) -> Response:
+        """`PUT /assets/{id}/location`: the asset's own location is created or replaced."""
+        doc = self._writable(request)
+        location = self._location(await typed_body(request, self.ctx.settings))
+        return self._save(request, doc, {"location": location})
+
+    async def delete_location(self, request: Request) -> Response:
+        doc = self._writable(request)
+        if not doc.get("location"):
+            raise HttpError(409, f"Location is not assigned to asset '{doc['assetId']}'")
+        return self._save(request, doc, {"location": None})
+
+    async def put_file_assignment(self, request: Request) -> Response:
+        doc = self._writable(request)
+        key = file_key(request.path_params["key"])
+        body = await typed_body(request, self.ctx.settings)
+        raise unknown_file(body.get("fileId"), f"asset '{doc['assetId']}' key '{key}'")
+
+    async def delete_file_assignment(self, request: Request) -> Response:
+        doc = self._writable(request)
+        key = request.path_params["key"]
+        kept = [f for f in doc.get("fileAssignments") or [] if f.get("key") != key]
+        if len(kept) == len(doc.get("fileAssignments") or []):
+            raise HttpError(404, f"File assignment with key '{key}' not found on asset '{doc['assetId']}'")
+        return self._save(request, doc, {"fileAssignments": kept})
+
+
+def file_key(key: str) -> str:
+    if not FILE_KEY.fullmatch(key):
+        raise rules.bad(f"Invalid file assignment key '{key}': must match [\\w]+")
+    return key
+
+
+def unknown_file(file_id: Any, where: str, status: int = 404) -> HttpError:
+    """The sandbox has no files service: every file id is unknown (docs/sandbox.md). The
+    assignment endpoints declare 404 for it; a body with an unknown file is a 400."""
+    return HttpError(status, f"File with id '{file_id}' not found (assignment to {where})")
+
+
+def file_assignments(raw: Any, existing: list[Doc] | None) -> list[Doc]:
+    """`fileAssignments` of a body: entries already stored are kept; any other file is unknown."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise rules.bad("Field 'fileAssignments' must be a list")
+    stored = {(f.get("key"), f.get("fileId")) for f in existing or []}
+    out = []
+    for item in raw:
+        if not isinstance(item, dict) or not isinstance(item.get("key"), str):
+            raise rules.bad(f"File assignment must be an object with a key, got {json.dumps(item)}")
+        file_key(item["key"])
+        if (item["key"], item.get("fileId")) not in stored:
+            raise unknown_file(item.get("fileId"), f"key '{item['key']}'", 400)
+        out.append({"key": item["key"], "fileId": item.get("fileId")})
+    return out

@@ -11,11 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from provisioner.sandbox import am_rules as rules
+from provisioner.sandbox.am_assets import file_assignments, file_key, unknown_file
 from provisioner.sandbox.auth_ih import request_base_url
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
-from provisioner.sandbox.handlers import HAL, check_if_match, etag_value, json_body, json_response
+from provisioner.sandbox.handlers import HAL, check_if_match, etag_value, json_response
+from provisioner.sandbox.media import MERGE_PATCH, typed_body
 from provisioner.sandbox.paging import hal_page, page_params
 from provisioner.sandbox.store import new_id, type_key
 
@@ -74,7 +76,9 @@ class TypeService:
                 variables.append(rendered)
             for aspect in owner.get("aspects", []):
                 aspect_type = state.aspect_types.get(type_key(aspect["aspectTypeId"]))
-                item: Doc = {"name": aspect["name"], "aspectId": aspect["aspectId"]}
+                item: Doc = {"name": aspect["name"]}
+                if aspect.get("aspectId"):  # state files written before built-ins had one lack it
+                    item["aspectId"] = aspect["aspectId"]
                 if aspect_type is not None:
                     item["aspectType"] = self.render_aspect_type(aspect_type, base)
                 if origin:
@@ -147,7 +151,7 @@ class TypeService:
 
     async def put_aspect_type(self, request: Request) -> Response:
         type_id = request.path_params["id"]
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         existing = self.ctx.state.aspect_types.get(type_key(type_id))
         if existing is not None:
             _forbid_core(type_id)
@@ -205,7 +209,7 @@ class TypeService:
 
     async def patch_aspect_type(self, request: Request) -> Response:
         _, existing = self._writable(request, self._aspect_type)
-        patch = await json_body(request)
+        patch = await typed_body(request, self.ctx.settings, MERGE_PATCH)
         current = self.render_aspect_type(existing, "")
         merged = rules.merge_patch(
             {
@@ -219,7 +223,7 @@ class TypeService:
 
     async def patch_aspect_type_variables(self, request: Request) -> Response:
         type_id, existing = self._writable(request, self._aspect_type)
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings, MERGE_PATCH)
         category = existing["category"]
         variables = {v["name"]: v for v in existing["variables"]}
         for name, change in body.items():
@@ -290,7 +294,7 @@ class TypeService:
 
     async def put_asset_type(self, request: Request) -> Response:
         type_id = request.path_params["id"]
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         existing = self.ctx.state.asset_types.get(type_key(type_id))
         _forbid_core(type_id)
         if existing is not None:
@@ -305,7 +309,7 @@ class TypeService:
 
     async def patch_asset_type(self, request: Request) -> Response:
         type_id, existing = self._writable(request, self._asset_type)
-        patch = await json_body(request)
+        patch = await typed_body(request, self.ctx.settings, MERGE_PATCH)
         current = {
             k: copy.deepcopy(existing[k])
             for k in (
@@ -375,7 +379,7 @@ class TypeService:
                 "etag": 0,
                 "variables": variables,
                 "aspects": aspects,
-                "fileAssignments": body.get("fileAssignments") or [],
+                "fileAssignments": file_assignments(body.get("fileAssignments"), None),
             }
             state.put_asset_type(doc)
             self.ctx.on_change()
@@ -400,7 +404,7 @@ class TypeService:
             "variables": variables,
             "aspects": aspects,
             "etag": existing["etag"] + 1,
-            "fileAssignments": body.get("fileAssignments") or [],
+            "fileAssignments": file_assignments(body.get("fileAssignments"), existing.get("fileAssignments")),
         }
         state.put_asset_type(doc)
         self.ctx.on_change()
@@ -411,7 +415,7 @@ class TypeService:
         )
 
     def _aspects(self, type_id: str, existing: Doc | None, raw: list[Any]) -> list[Doc]:
-        by_id = {a["aspectId"]: a for a in (existing or {}).get("aspects", [])}
+        by_id = {a.get("aspectId"): a for a in (existing or {}).get("aspects", [])}
         by_name = {a["name"]: a for a in (existing or {}).get("aspects", [])}
         out: list[Doc] = []
         for item in raw:
@@ -433,7 +437,7 @@ class TypeService:
                     f"Aspect '{name}': its aspect type cannot change from '{prior['aspectTypeId']}' "
                     f"to '{aspect_type_id}'"
                 )
-            aspect_id = prior["aspectId"] if prior else new_id(self.ctx.rng)
+            aspect_id = (prior or {}).get("aspectId") or new_id(self.ctx.rng)
             out.append({"name": name, "aspectTypeId": aspect_type["id"], "aspectId": aspect_id})
         rules.unique_names(out, "aspect")
         return out
@@ -465,12 +469,12 @@ class TypeService:
         if strict:
             kept = {a["aspectId"] for a in aspects}
             for old in existing.get("aspects", []):
-                if old["aspectId"] not in kept:
+                if old.get("aspectId") not in kept:
                     raise rules.bad(f"Aspect '{old['name']}' cannot be removed (strict mode)")
 
     async def patch_asset_type_variables(self, request: Request) -> Response:
         type_id, existing = self._writable(request, self._asset_type)
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings, MERGE_PATCH)
         variables = {v["name"]: v for v in existing["variables"]}
         for name, change in body.items():
             old = variables.get(name)
@@ -492,8 +496,31 @@ class TypeService:
         if children:
             child = self.ctx.state.asset_types[sorted(children)[0]]["id"]
             raise HttpError(status, f"Asset type '{type_id}' has child type '{child}' and cannot be deleted")
-        if self.ctx.state.assets_by_type.get(key):
+        if self.ctx.state.has_live_instances(key):
             raise HttpError(status, f"Asset type '{type_id}' is instantiated by assets and cannot be deleted")
         self.ctx.state.drop_asset_type(key)
         self.ctx.on_change()
         return Response(status_code=204)
+
+    # -- file assignments --------------------------------------------------------------------------
+    async def put_file_assignment(self, request: Request) -> Response:
+        type_id, _ = self._writable(request, self._asset_type)
+        key = file_key(request.path_params["key"])
+        body = await typed_body(request, self.ctx.settings)
+        raise unknown_file(body.get("fileId"), f"asset type '{type_id}' key '{key}'")
+
+    async def delete_file_assignment(self, request: Request) -> Response:
+        type_id, existing = self._writable(request, self._asset_type)
+        key = request.path_params["key"]
+        current = existing.get("fileAssignments") or []
+        kept = [f for f in current if f.get("key") != key]
+        if len(kept) == len(current):
+            raise HttpError(404, f"File assignment with key '{key}' not found on asset type '{type_id}'")
+        doc = {**existing, "fileAssignments": kept, "etag": existing["etag"] + 1}
+        self.ctx.state.put_asset_type(doc)
+        self.ctx.on_change()
+        return json_response(
+            self.render_asset_type(doc, request_base_url(request), False),
+            media_type=HAL,
+            headers=_etag_headers(doc["etag"]),
+        )

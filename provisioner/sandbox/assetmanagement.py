@@ -50,6 +50,8 @@ def build_asset_management_routes(ctx: IhContext) -> list[BaseRoute]:
         r("/assettypes/{id}", "PATCH", types.patch_asset_type),
         r("/assettypes/{id}", "DELETE", types.delete_asset_type),
         r("/assettypes/{id}/variables", "PATCH", types.patch_asset_type_variables),
+        r("/assettypes/{id}/fileAssignments/{key}", "PUT", types.put_file_assignment),
+        r("/assettypes/{id}/fileAssignments/{key}", "DELETE", types.delete_file_assignment),
         r("/assets", "GET", assets.list_assets),
         r("/assets", "POST", assets.create_asset),
         r("/assets/root", "GET", assets.get_root),
@@ -60,4 +62,8 @@ def build_asset_management_routes(ctx: IhContext) -> list[BaseRoute]:
         r("/assets/{id}/move", "POST", assets.move_asset),
         r("/assets/{id}/aspects", "GET", assets.list_aspects),
         r("/assets/{id}/variables", "GET", assets.list_variables),
+        r("/assets/{id}/location", "PUT", assets.put_location),
+        r("/assets/{id}/location", "DELETE", assets.delete_location),
+        r("/assets/{id}/fileAssignments/{key}", "PUT", assets.put_file_assignment),
+        r("/assets/{id}/fileAssignments/{key}", "DELETE", assets.delete_file_assignment),
     ]

@@ -9,6 +9,8 @@ Doc = dict[str, Any]
 ROOT_TYPE = "core.basicenterprise"
 AGENT_TYPE = "core.mclib"
 CONNECTIVITY_ASPECT = "core.connectivityStatus"
+# every aspect of a type has an aspectId (AMS `AssetTypeResource.aspects[].aspectId`); a fixed one here
+CONNECTIVITY_ASPECT_ID = "c0ec7a11a5bec7000000000000000001"
 
 
 def _var(name: str, data_type: str, length: int | None = None, unit: str = "") -> Doc:
@@ -65,7 +67,13 @@ def _type(
 
 def builtin_asset_types(tenant: str) -> list[Doc]:
     """core.basicasset and the types derived from it that clients use."""
-    connectivity = [{"name": "connectivityStatus", "aspectTypeId": CONNECTIVITY_ASPECT}]
+    connectivity = [
+        {
+            "name": "connectivityStatus",
+            "aspectTypeId": CONNECTIVITY_ASPECT,
+            "aspectId": CONNECTIVITY_ASPECT_ID,
+        }
+    ]
     return [
         _type("core.basicasset", None, "Basic asset"),
         _type(ROOT_TYPE, "core.basicasset", "Basic enterprise", [_var("tenantFlag", "BOOLEAN")]),
@@ -86,8 +94,8 @@ def root_asset(tenant: str, asset_id: str) -> Doc:
     return {
         "assetId": asset_id,
         "name": tenant,
-        "externalId": "",
-        "description": "",
+        "externalId": None,
+        "description": f"Root Asset for {tenant} tenant",
         "typeId": ROOT_TYPE,
         "parentId": "",
         "timezone": "Europe/Berlin",

@@ -26,6 +26,13 @@ class IhContext:
     def now(self) -> float:
         return self.settings.clock()
 
+    def settle(self) -> None:
+        """Finish the asynchronous offboardings that are due (called before every API request)."""
+        if self.state.offboarding:
+            final = "OFFBOARDED" if self.settings.offboard_status_mode == "offboarding" else "NOT_ONBOARDED"
+            if self.state.settle_offboarding(self.now(), final):
+                self.on_change()
+
     def now_iso(self) -> str:
         """The sandbox clock as an ISO-8601 UTC timestamp with milliseconds."""
         stamp = datetime.fromtimestamp(self.now(), tz=UTC)

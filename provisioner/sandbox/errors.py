@@ -17,6 +17,7 @@ _AM_CODES = {
     404: "mdsp.core.generic.notFound",
     409: "mdsp.core.generic.conflict",
     412: "mdsp.core.generic.preconditionFailed",
+    415: "mdsp.core.generic.unsupportedMediaType",
     429: "mdsp.core.generic.tooManyRequests",
     500: "mdsp.core.generic.internalServerError",
     502: "mdsp.core.generic.badGateway",
@@ -29,6 +30,7 @@ _EVM_CODES = {
     404: "mdsp.conn.mindconnect.notFound",
     409: "mdsp.conn.mindconnect.conflict",
     412: "mdsp.conn.mindconnect.preconditionFailed",
+    415: "mdsp.conn.mindconnect.unsupportedMediaType",
     429: "mdsp.conn.mindconnect.tooManyRequests",
 }
 _FLAT_IDS = {
@@ -38,6 +40,7 @@ _FLAT_IDS = {
     404: "Notfound",
     409: "Conflict",
     412: "Preconditionfailed",
+    415: "Unsupportedmediatype",
     429: "APIRateLimitExceeded",
 }
 _ITWIN_CODES = {429: "TooManyRequests", 401: "HeaderNotFound", 404: "ResourceNotFound"}

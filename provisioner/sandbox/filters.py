@@ -123,19 +123,28 @@ def _op(name: str, op: str, arg: Any) -> Predicate:
     return check
 
 
-def parse_sort(raw: str | None, fields: frozenset[str], default: str) -> list[tuple[str, bool]]:
-    """`name,asc` / `id,desc` / `DESC` / `name,id,asc` → [(field, descending)]. Unknown field → 400."""
+def parse_sort(
+    raw: str | None,
+    fields: frozenset[str],
+    default: str | tuple[str, ...],
+    aliases: Mapping[str, str] | None = None,
+) -> list[tuple[str, bool]]:
+    """`name,asc` / `id,desc` / `DESC` / `name,id,asc` → [(field, descending)]. Unknown field → 400.
+    A bare direction sorts by `default`; `aliases` maps a public sort name to the stored field."""
     if not raw:
         return []
     parts = [p.strip() for p in raw.split(",") if p.strip()]
     descending = False
     if parts and parts[-1].lower() in ("asc", "desc"):
         descending = parts.pop().lower() == "desc"
-    names = parts or [default]
+    names = parts or ([default] if isinstance(default, str) else list(default))
+    out = []
     for name in names:
-        if name not in fields:
+        field = (aliases or {}).get(name, name)
+        if field not in fields:
             raise HttpError(400, f"Invalid sort: unknown property '{name}'")
-    return [(name, descending) for name in names]
+        out.append((field, descending))
+    return out
 
 
 def _sort_key(value: Any) -> tuple[int, Any]:
@@ -143,7 +152,8 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (0, "")
     if isinstance(value, bool | int | float):
         return (1, float(value))
-    return (2, str(value))
+    # strings sort case-insensitively (a real asset list by name: "alpha" before "Beta")
+    return (2, str(value).casefold())
 
 
 def _key_of(name: str) -> Callable[[Doc], tuple[int, Any]]:

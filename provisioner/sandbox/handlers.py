@@ -38,6 +38,7 @@ def ih_route(ctx: IhContext, service: Service, path: str, methods: list[str], ha
                 "Access token is invalid or expired",
                 headers={"WWW-Authenticate": 'Bearer error="invalid_token"'},
             )
+        ctx.settle()
         try:
             return await handler(request)
         except HttpError as exc:

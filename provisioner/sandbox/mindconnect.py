@@ -12,7 +12,8 @@ from starlette.routing import BaseRoute, Route
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
-from provisioner.sandbox.handlers import check_if_match, ih_route, json_body, json_response
+from provisioner.sandbox.handlers import check_if_match, ih_route, json_response
+from provisioner.sandbox.media import JSON, MERGE_PATCH, typed_body
 from provisioner.sandbox.paging import page_params, spring_page
 from provisioner.sandbox.store import new_uuid, type_key
 
@@ -73,7 +74,7 @@ class MappingService:
     def property_of(self, entity_id: str, set_name: str, prop_name: str) -> tuple[Doc | None, str | None]:
         """(variable definition, None) or (None, the reason it is missing)."""
         state = self.ctx.state
-        asset = state.assets.get(entity_id.lower())
+        asset = state.live_asset(entity_id)
         if asset is None:
             return None, f"Entity with id {entity_id} does not exist!"
         for owner in state.type_lineage(asset["typeId"]):
@@ -91,7 +92,7 @@ class MappingService:
         return None, f"Property set with name {set_name} does not belong to entity with id {entity_id}!"
 
     def _variable(self, doc: Doc, memo: dict[tuple[str, str, str], Doc | None]) -> Doc | None:
-        asset = self.ctx.state.assets.get(doc["entityId"].lower())
+        asset = self.ctx.state.live_asset(doc["entityId"])
         if asset is None:
             return None
         key = (asset["typeId"], doc["propertySetName"], doc["propertyName"])
@@ -128,7 +129,7 @@ class MappingService:
     # -- data point mappings -----------------------------------------------------------------------
     async def create_mapping(self, request: Request) -> Response:
         state = self.ctx.state
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)
         limits = {
             "agentId": 36,
             "dataPointId": 36,
@@ -297,7 +298,7 @@ class MappingService:
             )
 
     async def create_event_mapping(self, request: Request) -> Response:
-        fields = self._event_fields(await json_body(request), partial=False)
+        fields = self._event_fields(await typed_body(request, self.ctx.settings), partial=False)
         doc: Doc = {"id": "", **fields, "eTag": "0"}
         self._check_event_mapping(doc, None)
         doc["id"] = new_uuid(self.ctx.rng)
@@ -330,7 +331,10 @@ class MappingService:
     async def patch_event_mapping(self, request: Request) -> Response:
         doc = self._event_mapping(request.path_params["id"])
         check_if_match(request, doc["eTag"], 400)
-        changes = self._event_fields(await json_body(request), partial=True)
+        # the eventMappings PATCH inherits `consumes: application/json` (mindconnect-v3-6-0.yaml:67);
+        # `event_mapping_patch_media="any"` also takes merge-patch
+        media = JSON if self.ctx.settings.event_mapping_patch_media == "json" else (*JSON, *MERGE_PATCH)
+        changes = self._event_fields(await typed_body(request, self.ctx.settings, media), partial=True)
         new = {**doc, **changes, "eTag": str(int(doc["eTag"]) + 1)}
         self._check_event_mapping(new, doc["id"])
         self.ctx.state.put_event_mapping(new)

@@ -34,8 +34,18 @@ class SandboxSettings:
     delete_guard_status: Literal[400, 409] = 400
     max_page_size: int = 200
     asset_type_update_mode: Literal["3.18.4", "strict"] = "3.18.4"
+    # fidelity switches (docs/sandbox.md, "Behaviour and evidence"): defaults follow the vendor's evidence
+    asset_list_order: Literal["name", "creation"] = "name"
+    asset_delete_mode: Literal["soft", "hard"] = "soft"
+    admin_credentials: Literal["service", "service+app", "none"] = "service"
+    deleted_asset_write_status: Literal[404, 403, 400] = 404
+    content_type_check: Literal["strict", "lenient"] = "strict"
+    event_mapping_patch_media: Literal["json", "any"] = "json"
+    explicit_nulls: bool = True
     # Agent Management
     boarding_delay_s: float = 0.2
+    offboard_delay_s: float = 0.3
+    offboard_status_mode: Literal["offboarding", "spec"] = "offboarding"
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"

@@ -15,6 +15,8 @@ from provisioner.sandbox.builtins import builtin_aspect_types, builtin_asset_typ
 
 Doc = dict[str, Any]
 STATE_VERSION = 1
+# the asset lock an onboarded agent puts on its asset (observed real value, reference 2.5)
+ONBOARDED_LOCK = "agentmanagement.agent.onboarded"
 
 
 class StateFileError(Exception):
@@ -53,6 +55,8 @@ class IhState:
     mappings_by_entity: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
     mapping_keys: dict[tuple[str, str, str, str, str], str] = field(default_factory=dict)
     evm_by_agent: defaultdict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    # agent id -> sandbox time its asynchronous offboarding finishes
+    offboarding: dict[str, float] = field(default_factory=dict)
 
     # -- index maintenance -------------------------------------------------------------------------
     def put_aspect_type(self, doc: Doc) -> None:
@@ -106,17 +110,46 @@ class IhState:
         self.asset_children[doc["parentId"]].pop(asset_id, None)
         self.assets_by_type[type_key(doc["typeId"])].pop(asset_id, None)
 
+    def live_asset(self, asset_id: str) -> Doc | None:
+        """The asset unless it is absent or (soft-)deleted."""
+        doc = self.assets.get(asset_id.lower())
+        return None if doc is None or doc.get("deleted") else doc
+
+    def has_live_children(self, asset_id: str) -> bool:
+        return any(not self.assets[c].get("deleted") for c in self.asset_children.get(asset_id, {}))
+
+    def has_live_instances(self, key: str) -> bool:
+        return any(not self.assets[a].get("deleted") for a in self.assets_by_type.get(key, {}))
+
     def put_agent(self, doc: Doc) -> None:
         old = self.agents.get(doc["id"])
         if old is not None:
             self.agent_names.pop(old["name"], None)
         self.agents[doc["id"]] = doc
         self.agent_names[doc["name"]] = doc["id"]
+        if doc.get("boarding") == "OFFBOARDING":
+            self.offboarding[doc["id"]] = float(doc.get("offboardUntil") or 0.0)
+        else:
+            self.offboarding.pop(doc["id"], None)
 
     def drop_agent(self, agent_id: str) -> None:
         doc = self.agents.pop(agent_id)
         self.agent_names.pop(doc["name"], None)
         self.dscs.pop(agent_id, None)
+        self.offboarding.pop(agent_id, None)
+
+    def settle_offboarding(self, now: float, final: str) -> bool:
+        """Finish every offboarding whose time has come: status `final`, the asset lock released.
+        True when anything changed."""
+        due = [agent_id for agent_id, until in self.offboarding.items() if until <= now]
+        for agent_id in due:
+            doc = self.agents[agent_id]
+            self.put_agent({**doc, "boarding": final, "offboardUntil": None})
+            asset = self.assets.get(doc["entityId"])
+            if asset is not None:
+                locks = [lock for lock in asset.get("locks", []) if lock["reasonCode"] != ONBOARDED_LOCK]
+                self.put_asset({**asset, "locks": locks})
+        return bool(due)
 
     @staticmethod
     def mapping_key(doc: Doc) -> tuple[str, str, str, str, str]:

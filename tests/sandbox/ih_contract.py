@@ -22,6 +22,21 @@ SPECS = {
 # statuses a spec leaves out get the service's own error definition
 FALLBACK_ERROR = {"am": "errors", "agm": "Error", "mc": "error"}
 EVENT_ERROR = "Errors"
+# observed on real tenants (the recorded `GET /assets` of vendor-evidence.md divergence 6): these asset
+# fields come as explicit nulls although the schema types them without null; validated as absent
+OBSERVED_NULLS = frozenset({"externalId", "t2Tenant", "subTenant", "location", "deleted"})
+
+
+def without_observed_nulls(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {
+            k: without_observed_nulls(v)
+            for k, v in node.items()
+            if not (v is None and k in OBSERVED_NULLS)
+        }
+    if isinstance(node, list):
+        return [without_observed_nulls(v) for v in node]
+    return node
 
 
 def _python_patterns(node: Any) -> Any:
@@ -64,7 +79,7 @@ def check(service: str, template: str, response: httpx.Response, method: str | N
         assert response.status_code in (204, 304) or not response.content, response.text
         return None
     body = response.json()
-    validate(service, schema, body)
+    validate(service, schema, without_observed_nulls(body) if service == "am" else body)
     return body
 
 
@@ -77,4 +92,4 @@ def pattern_ok(pattern: str, value: str) -> bool:
     return re.search(pattern, value) is not None
 
 
-__all__ = ["check", "pattern_ok", "spec", "validate"]
+__all__ = ["check", "pattern_ok", "spec", "validate", "without_observed_nulls"]

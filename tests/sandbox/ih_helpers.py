@@ -11,6 +11,8 @@ BASE_URL = "http://127.0.0.1:8700"
 AM = "/api/assetmanagement/v3"
 AGM = "/api/agentmanagement/v3"
 MC = "/api/mindconnect/v3"
+# Asset Management PATCHes consume only application/merge-patch+json
+MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
 class Clock:

@@ -68,6 +68,7 @@ async def test_boarding_configuration_appears_after_delay_and_onboarding_goes_on
     assert (await client.delete(f"{AGM}/agents/{agent}", headers={"If-Match": "0"})).status_code == 400
     assert (await client.delete(f"{AM}/assets/{agent}", headers={"If-Match": "0"})).status_code == 400
     await client.post(f"{AGM}/agents/{agent}/boarding/offboard")
+    clock.advance(1.0)  # past offboard_delay_s: the offboarding has finished
     assert (await client.get(f"{AM}/assets/{agent}")).json()["locks"] == []
     assert (await client.delete(f"{AGM}/agents/{agent}", headers={"If-Match": "0"})).status_code == 204
 

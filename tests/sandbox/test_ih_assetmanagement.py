@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from ih_helpers import AM, Ih, filter_q, point
+from ih_helpers import AM, MERGE, Ih, filter_q, point
 
 from provisioner.sandbox import Sandbox, SandboxSettings
 
@@ -65,7 +65,10 @@ async def test_paging_defaults_clamp_and_page_past_the_end(client: httpx.AsyncCl
     assert past.status_code == 200 and "_embedded" not in past.json()
     big = (await client.get(f"{AM}/aspecttypes", params={"size": 2000})).json()
     assert big["page"]["size"] == 200
-    assert (await client.get(f"{AM}/aspecttypes", params={"size": 0})).status_code == 400
+    # size=0 is the default size (the vendor SDK's own tests send page=0&size=0 and expect items)
+    zero = (await client.get(f"{AM}/aspecttypes", params={"page": 0, "size": 0})).json()
+    assert zero["page"]["size"] == 10 and len(zero["_embedded"]["aspectTypes"]) == 10
+    assert (await client.get(f"{AM}/aspecttypes", params={"size": -1})).status_code == 400
 
 
 async def test_filters(client: httpx.AsyncClient, ih: Ih) -> None:
@@ -223,7 +226,9 @@ async def test_deletion_guard_status_409_option() -> None:
         ).status_code == 409
 
 
-async def test_assets_fixed_fields_move_and_deleted_assets_vanish(client: httpx.AsyncClient, ih: Ih) -> None:
+async def test_assets_fixed_fields_move_and_deleted_assets_are_filtered(
+    client: httpx.AsyncClient, ih: Ih
+) -> None:
     pump = await ih.pump_model()
     url = f"{AM}/assets/{pump}"
     assert (
@@ -236,7 +241,7 @@ async def test_assets_fixed_fields_move_and_deleted_assets_vanish(client: httpx.
         await client.put(url, json={"name": "p", "typeId": "core.basicasset"}, headers={"If-Match": "0"})
     ).status_code == 400
     assert (
-        await client.patch(url, json={"timezone": "Asia/Tokyo"}, headers={"If-Match": "0"})
+        await client.patch(url, json={"timezone": "Asia/Tokyo"}, headers={"If-Match": "0", **MERGE})
     ).status_code == 400
     assert (await ih.asset("tz", "sandbox.Pump", timezone="Asia/Kolkata")).status_code == 201
     assert (await ih.asset("tz", "sandbox.Pump", timezone="Asia/Kathmandu")).status_code == 400
@@ -248,8 +253,9 @@ async def test_assets_fixed_fields_move_and_deleted_assets_vanish(client: httpx.
     )
     assert cycle.status_code == 400
     assert (await client.delete(url, headers={"If-Match": "1"})).status_code == 204
-    assert (await client.get(url)).status_code == 404
-    listed = (await client.get(f"{AM}/assets", params=filter_q({"typeId": "sandbox.Pump"}))).json()
+    assert (await client.get(url)).json()["deleted"]  # soft delete: the admin token still reads it
+    live = {"typeId": "sandbox.Pump", "deleted": None}
+    listed = (await client.get(f"{AM}/assets", params=filter_q(live))).json()
     assert pump not in {a["assetId"] for a in listed["_embedded"]["assets"]}
 
 
@@ -274,26 +280,27 @@ async def test_children_link_and_indexed_filters_keep_creation_order(
     ]
     children = (await client.get(area["_links"]["children"]["href"])).json()
     assert [a["assetId"] for a in children["_embedded"]["assets"]] == kids
-    await client.patch(f"{AM}/assets/{kids[0]}", json={"name": "renamed"}, headers={"If-Match": "0"})
+    await client.patch(f"{AM}/assets/{kids[0]}", json={"name": "renamed"}, headers={"If-Match": "0", **MERGE})
     sites = (
         await client.get(f"{AM}/assets", params=filter_q({"typeId": "core.basicsite", "name": "renamed"}))
     ).json()
     assert [a["assetId"] for a in sites["_embedded"]["assets"]] == [kids[0]]
 
 
-async def test_a_name_filter_finds_renamed_and_same_named_assets_in_creation_order(
+async def test_a_name_filter_finds_renamed_and_same_named_assets_by_id(
     client: httpx.AsyncClient, ih: Ih
 ) -> None:
     ids = [(await ih.asset(name, "core.basicsite")).json()["assetId"] for name in ("Twin", "other", "Twin")]
 
     async def named(name: str) -> list[str]:
-        body = (await client.get(f"{AM}/assets", params=filter_q({"name": name}))).json()
+        body = (await client.get(f"{AM}/assets", params=filter_q({"name": name, "deleted": None}))).json()
         return [a["assetId"] for a in body.get("_embedded", {}).get("assets", [])]
 
-    assert await named("Twin") == [ids[0], ids[2]]
-    await client.patch(f"{AM}/assets/{ids[1]}", json={"name": "Twin"}, headers={"If-Match": "0"})
-    await client.patch(f"{AM}/assets/{ids[0]}", json={"name": "gone"}, headers={"If-Match": "0"})
-    assert await named("Twin") == [ids[1], ids[2]]  # creation order, not renaming order
+    # the default order is name, then id (not creation order): same-named assets come by id
+    assert await named("Twin") == sorted([ids[0], ids[2]])
+    await client.patch(f"{AM}/assets/{ids[1]}", json={"name": "Twin"}, headers={"If-Match": "0", **MERGE})
+    await client.patch(f"{AM}/assets/{ids[0]}", json={"name": "gone"}, headers={"If-Match": "0", **MERGE})
+    assert await named("Twin") == sorted([ids[1], ids[2]])
     assert await named("other") == []
     await client.delete(f"{AM}/assets/{ids[2]}", headers={"If-Match": "0"})
     assert await named("Twin") == [ids[1]]
