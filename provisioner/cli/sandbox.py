@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -17,6 +18,18 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _admin_credentials(value: str) -> Literal["service", "service+app", "none"]:
+    if value == "service+app":
+        return "service+app"
+    return "none" if value == "none" else "service"
+
+
+def _write_status(value: str) -> Literal[404, 403, 400]:
+    if value == "403":
+        return 403
+    return 400 if value == "400" else 404
 
 
 @click.command("sandbox")
@@ -72,6 +85,68 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Asset Management status when a mandatory If-Match is missing.",
 )
+@click.option(
+    "--asset-list-order",
+    type=click.Choice(["name", "creation"]),
+    default="name",
+    show_default=True,
+    help="Asset list order without `sort` (a real tenant: name, then id).",
+)
+@click.option(
+    "--asset-delete",
+    type=click.Choice(["soft", "hard"]),
+    default="soft",
+    show_default=True,
+    help="soft: deleted assets keep a `deleted` timestamp, readable by admin tokens; hard: removed.",
+)
+@click.option(
+    "--admin-credentials",
+    type=click.Choice(["service", "service+app", "none"]),
+    default="service",
+    show_default=True,
+    help="Whose tokens may read soft-deleted assets.",
+)
+@click.option(
+    "--deleted-asset-write-status",
+    type=click.Choice(["404", "403", "400"]),
+    default="404",
+    show_default=True,
+    help="Status of a PUT/PATCH/DELETE on a soft-deleted asset.",
+)
+@click.option(
+    "--content-type-check",
+    type=click.Choice(["strict", "lenient"]),
+    default="strict",
+    show_default=True,
+    help="strict: 415 unless the body has the media type the spec declares.",
+)
+@click.option(
+    "--event-mapping-patch-media",
+    type=click.Choice(["json", "any"]),
+    default="json",
+    show_default=True,
+    help="json: the eventMappings PATCH takes only application/json (its spec); any: also merge-patch.",
+)
+@click.option(
+    "--explicit-nulls/--no-explicit-nulls",
+    default=True,
+    show_default=True,
+    help="Unset asset fields (externalId, location, deleted, ...) as explicit nulls, like real responses.",
+)
+@click.option(
+    "--offboard-delay",
+    default=0.3,
+    show_default=True,
+    type=float,
+    help="Seconds an offboarding takes (agent and asset stay locked meanwhile; the SDK waits 5 s).",
+)
+@click.option(
+    "--offboard-status",
+    type=click.Choice(["offboarding", "spec"]),
+    default="offboarding",
+    show_default=True,
+    help="offboarding: OFFBOARDING then OFFBOARDED; spec: only the OpenAPI enum (NOT_ONBOARDED).",
+)
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def sandbox(
     host: str,
@@ -92,6 +167,15 @@ def sandbox(
     boarding_delay: float,
     delete_guard_status: str,
     missing_if_match_status: str,
+    asset_list_order: str,
+    asset_delete: str,
+    admin_credentials: str,
+    deleted_asset_write_status: str,
+    content_type_check: str,
+    event_mapping_patch_media: str,
+    explicit_nulls: bool,
+    offboard_delay: float,
+    offboard_status: str,
     allow_remote: bool,
 ) -> None:
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
@@ -128,6 +212,15 @@ def sandbox(
         boarding_delay_s=boarding_delay,
         delete_guard_status=409 if delete_guard_status == "409" else 400,
         missing_if_match_status=412 if missing_if_match_status == "412" else 400,
+        asset_list_order="creation" if asset_list_order == "creation" else "name",
+        asset_delete_mode="hard" if asset_delete == "hard" else "soft",
+        admin_credentials=_admin_credentials(admin_credentials),
+        deleted_asset_write_status=_write_status(deleted_asset_write_status),
+        content_type_check="lenient" if content_type_check == "lenient" else "strict",
+        event_mapping_patch_media="any" if event_mapping_patch_media == "any" else "json",
+        explicit_nulls=explicit_nulls,
+        offboard_delay_s=offboard_delay,
+        offboard_status_mode="spec" if offboard_status == "spec" else "offboarding",
     )
     try:
         instance = Sandbox(settings)
