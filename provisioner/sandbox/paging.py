@@ -66,7 +66,8 @@ def hal_page(
     def href(number: int) -> dict[str, str]:
         params = dict(request.query_params)
         params.update(page=str(number), size=str(size), **(implied or {}))
-        return {"href": f"{base}?{urlencode(params, safe=',')}"}
+        # parameters in name order, as in the recorded real link (`basicFieldsOnly=false&page=0&…`)
+        return {"href": f"{base}?{urlencode(sorted(params.items()), safe=',')}"}
 
     links: Doc = {"self": href(page)}
     if total_pages > 1:
