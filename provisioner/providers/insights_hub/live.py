@@ -62,6 +62,18 @@ def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
 AGENT_PREFIX = "insights_hub.agents."
 
 
+def is_deleted(obj: Mapping[str, Any]) -> bool:
+    """True for a soft-deleted asset: still readable (by admins) with a `deleted` timestamp, but
+    immutable and gone as far as the configuration is concerned."""
+    return bool(obj.get("deleted"))
+
+
+def live_assets(assets: Sequence[JSONDict]) -> list[JSONDict]:
+    """The assets that are not soft-deleted (lists filter them with `deleted: null` already; this
+    also covers a service or credentials that ignore the filter)."""
+    return [a for a in assets if not is_deleted(a)]
+
+
 def pinned_addresses(desired: Sequence[Resource]) -> dict[str, str]:
     """Address by pinned server id (lower case): these adopt unmarked objects."""
     return {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}

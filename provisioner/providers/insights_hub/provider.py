@@ -23,7 +23,9 @@ from provisioner.providers.insights_hub.live import (
     classify_assets,
     etag_of,
     interpret_steps,
+    is_deleted,
     is_root_asset,
+    live_assets,
     live_hash,
     pinned_addresses,
 )
@@ -85,7 +87,7 @@ class InsightsHubProvider:
                 dsc_reads[agent_id] = asyncio.ensure_future(self._dsc_or_none(agent_id))
 
         def dsc_reads_of_assets(page: list[JSONDict]) -> None:
-            for asset in page:
+            for asset in live_assets(page):
                 address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
                 if address is not None and address.startswith(AGENT_PREFIX):
                     start_dsc_read(asset["assetId"])
@@ -104,6 +106,7 @@ class InsightsHubProvider:
                 self.client.list_mappings(),
                 self.client.list_event_mappings(),
             )
+            assets = live_assets(assets)
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
@@ -169,10 +172,11 @@ class InsightsHubProvider:
             if live.kind == kinds.ASSET_TYPE:
                 return etag_of(await self.client.get_asset_type(sid))
             if live.kind == kinds.ASSET:
-                return etag_of(await self.client.get_asset(sid))
+                asset = await self.client.get_asset(sid)
+                return None if is_deleted(asset) else etag_of(asset)
             if live.kind == kinds.AGENT:
                 agent, asset = await asyncio.gather(self.client.get_agent(sid), self.client.get_asset(sid))
-                return f"{etag_of(agent)}/{etag_of(asset)}"
+                return None if is_deleted(asset) else f"{etag_of(agent)}/{etag_of(asset)}"
             if live.kind == kinds.DATA_SOURCES:
                 dsc = await self.client.get_dsc(sid)
                 return etag_of(dsc) if dsc.get("configurationId") and dsc.get("dataSources") else None
