@@ -16,6 +16,7 @@ from provisioner.model import Deferred, LiveResource, LiveState, Resource, Unman
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
+from provisioner.providers.insights_hub.lease import is_lease_type
 from provisioner.providers.marker import split_description
 
 JSONDict = dict[str, Any]
@@ -122,6 +123,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
         for obj in objects:
+            if kind == kinds.ASPECT_TYPE and is_lease_type(obj):
+                continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
             found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)

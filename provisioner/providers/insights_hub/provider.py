@@ -14,6 +14,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.lease import Observation, StackLease
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
     Interpretation,
@@ -54,12 +55,30 @@ class InsightsHubProvider:
     platform = "insights_hub"
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
-                 resources: Sequence[Resource]) -> None:
+                 resources: Sequence[Resource], lease: StackLease | None = None) -> None:
         self.client = client
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
-        self.ops = Operations(client, tenant=tenant, stack=stack)
+        self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
+        self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease)
+        self._observed: Observation | None = None  # the lease where the last read began
+
+    async def acquire_lease(self, *, plan_read_here: bool) -> None:
+        """Take the stack's lease (`LeaseHeldError` after a bounded wait). Creates skip the lookup
+        before each write only when the plan was read here and no other apply of the stack has
+        taken the lease since that read began: then nothing the read missed can exist."""
+        if self.lease.held:
+            await self.lease.acquire()
+            return
+        taken = await self.lease.acquire(self._observed if plan_read_here else None)
+        self.ops.guarded = not taken.since_observed
+
+    async def release_lease(self) -> None:
+        """Give the stack's lease back; creates look before they write again."""
+        await self.lease.release()
+        if not self.lease.held:
+            self.ops.guarded = True
 
     @property
     def kinds(self) -> Mapping[str, KindSpec]:
@@ -76,7 +95,11 @@ class InsightsHubProvider:
         asset (whose marker says it is this stack's) is listed, or earlier, when an agent with
         the name of a configured agent is listed (agent id = asset id). A DSC read of an agent that
         turns out not to be this stack's is dropped (one extra call in that rare case).
+
+        The stack's lease is looked at first (one call, answered before any list is sent), so an
+        apply of this plan can tell whether another apply wrote since (`acquire_lease`).
         """
+        observed = await self.lease.observe()
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
         pinned = pinned_addresses(desired)
         agent_names = {r.attrs.get("name") for r in desired if r.kind == kinds.AGENT}
@@ -131,6 +154,9 @@ class InsightsHubProvider:
                 found[agent_id] = answer
         run_all(_prune_steps(state, add_data_sources(state, info, found), wanted))
         state.api_calls = self.client.stats.total
+        self._observed = observed
+        self.ops.note_agent_assets({address: asset_id for asset_id, address in info.agent_address.items()
+                                    if address not in state.managed})
         return state
 
     def _interpret_steps(self, snap: Snapshot, wanted: Mapping[str, Resource], info: Interpretation,

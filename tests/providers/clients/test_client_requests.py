@@ -82,7 +82,8 @@ async def test_hal_paging_without_page_info_follows_next_links(ih_factory, serve
     assert {params(r)["filter"] for r in server.api_requests()} == {'{"deleted":null}'}
 
 
-async def test_asset_lists_keep_the_callers_filter_and_exclude_deleted_assets(ih_factory, server: Server) -> None:
+async def test_asset_lists_keep_the_callers_filter_and_exclude_deleted_assets(ih_factory,
+                                                                              server: Server) -> None:
     server.handler = lambda r: json_response(200, hal("assets", [], 0, None))
     async with ih_factory() as client:
         await client.list_assets({"name": "Pump"})
