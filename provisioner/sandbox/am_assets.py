@@ -128,6 +128,8 @@ class AssetService:
             docs = [d for d in docs if predicate(d)]
         if order:
             apply_sort(docs, order)
+        elif self.ctx.settings.asset_list_order == "name":
+            docs.sort(key=lambda d: (str(d.get("name") or "").lower(), d["assetId"]))
         body = hal_page(request, "assets", docs, page, size)
         if "_embedded" in body:
             base = request_base_url(request)

@@ -34,6 +34,9 @@ class SandboxSettings:
     delete_guard_status: Literal[400, 409] = 400
     max_page_size: int = 200
     asset_type_update_mode: Literal["3.18.4", "strict"] = "3.18.4"
+    # asset lists without `sort`: "name" = case-insensitive name, then id, as a recorded real
+    # response self-links (`sort=name,id,asc`, vendor-evidence row 2); "creation" = insertion order
+    asset_list_order: Literal["name", "creation"] = "creation"
     # Agent Management
     boarding_delay_s: float = 0.2
     # iTwin IoT (passed to the iTwin half when it is installed)

@@ -197,7 +197,8 @@ class StackLease:
         return {"description": f"provision apply lease: {state} (stack {self.stack})"[:255].replace("'", "")}
 
     async def acquire(self, observed: Observation | None = None) -> Taken:
-        """Take the lease, waiting (polling) up to `wait` seconds while another apply holds it.
+        """Take the lease, waiting up to `wait` seconds while another apply holds it (polling after
+        0.05 s, doubling up to `poll` seconds).
 
         `observed` is what `observe` returned before the caller read the tenant; the answer says
         whether the lease is still where it was then (never, without one). Raises `LeaseHeldError`.
@@ -206,7 +207,7 @@ class StackLease:
             self.check()
             self._depth += 1
             return Taken(False)
-        started = self._clock()
+        started, delay = self._clock(), min(0.05, self.poll)
         while True:
             now = self._clock()
             taken = await self._try_take(now)
@@ -217,7 +218,8 @@ class StackLease:
                 continue  # a race with another taker: look again at once
             if now - started >= self.wait:
                 raise LeaseHeldError(self.stack, taken.holder, _stamp(taken.until), now - started)
-            await self._sleep(min(self.poll, self.wait - (now - started)))
+            await self._sleep(min(delay, self.wait - (now - started)))
+            delay = min(delay * 2, self.poll)  # a short apply ahead is noticed at once, a long one polled
         self._depth, self._lost = 1, False
         self._renewer = asyncio.ensure_future(self._renew_loop())
         if observed is None:
