@@ -55,13 +55,15 @@ class InsightsHubProvider:
     platform = "insights_hub"
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
-                 resources: Sequence[Resource], lease: StackLease | None = None) -> None:
+                 resources: Sequence[Resource], lease: StackLease | None = None,
+                 offboard_wait: float = 60.0) -> None:
         self.client = client
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
         self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
-        self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease)
+        self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
+                              offboard_wait=offboard_wait)
         self._observed: Observation | None = None  # the lease where the last read began
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
