@@ -1,10 +1,10 @@
 """Issue 5, must-show 6: two applies of one configuration at once leave one copy of everything.
 
 Two sessions with their own clients plan against the same empty sandbox (both plans create
-everything), then apply at the same time; latency makes their requests interleave. Whatever a
-racer finds already made by the other it takes over (a conflict on create, a twin asset listed
-before its own), so neither fails, nothing exists twice, nothing is lost, and the next plan is
-empty.
+everything), then apply at the same time; latency makes their requests interleave. The stack's
+apply lease lets one write at a time; the other waits, sees that the lease moved since its read,
+and takes over what the first made (found by its lookup before each create, or a conflict on a
+type), so neither fails, nothing exists twice, nothing is lost, and the next plan is empty.
 """
 
 from __future__ import annotations

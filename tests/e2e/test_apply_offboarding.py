@@ -12,6 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from provisioner.apply.events import ApplyEvent, EventKind
 from provisioner.config import Project, load_project
 from provisioner.model import Action
@@ -127,7 +129,8 @@ async def test_agent_delete_waits_for_offboarding_and_the_asset_lock(quickstart:
     assert "boarding status OFFBOARDING" in (waiting[0].detail or "")
     assert "asset locked (agentmanagement.agent.onboarded)" in (waiting[-1].detail or "")
     hub = sandbox.snapshot()["insightsHub"]
-    assert hub["agents"] == [] and not [a for a in hub["assets"] if a["typeId"] == "core.mclib"]
+    assert hub["agents"] == []
+    assert not [a for a in hub["assets"] if a["typeId"] == "core.mclib" and not a.get("deleted")]
 
 
 async def test_offboarding_that_never_finishes_fails_within_the_bound(quickstart: Project,
@@ -155,3 +158,34 @@ async def test_a_never_onboarded_agent_is_deleted_without_waiting(quickstart: Pr
                                   on_event=events.append)
     assert report.ok and not [e for e in events if e.kind is EventKind.WAITING]
     assert sandbox.snapshot()["insightsHub"]["agents"] == []
+
+
+async def test_removing_an_onboarded_agent_deletes_it(quickstart: Project, sandbox: Sandbox) -> None:
+    """Against the sandbox itself: the agent registers with its initial access token (as the
+    device would), its asset gets the onboarding lock, and removing it from the configuration
+    offboards, waits until offboarded and unlocked, then deletes agent and asset. Written for any
+    offboarding time below the 60 s bound (the faithful sandbox makes it asynchronous)."""
+    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
+        _, live = await make_plan(session)
+        agent_id = live["insights_hub"].managed[AGENT].server_id
+        assert session.hub is not None
+        iat = (await session.hub.get_boarding_configuration(agent_id))["content"]["iat"]
+    async with httpx.AsyncClient(transport=sandbox.transport(), base_url=sandbox.settings.base_url) as device:
+        registered = await device.post("/api/agentmanagement/v3/register", json={},
+                                       headers={"Authorization": f"Bearer {iat}"})
+        assert registered.status_code == 201
+    locked = next(a for a in sandbox.snapshot()["insightsHub"]["assets"] if a["assetId"] == agent_id)
+    assert locked["locks"]  # deleting it now would be refused
+
+    edited = without_agents(quickstart)
+    async with open_session(edited.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        report = await apply_plan(session, plan, ApplyOptions(force=True, allow_data_loss=True), live=live)
+        assert report.ok, report.failed
+        plan, _ = await make_plan(session)
+        assert not plan.has_changes, [c.address for c in plan.changes]
+    hub = sandbox.snapshot()["insightsHub"]
+    assert hub["agents"] == []
+    assert agent_id not in {a["assetId"] for a in hub["assets"] if not a.get("deleted")}
