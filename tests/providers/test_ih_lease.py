@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from provisioner.providers.http.credentials import IhServiceCredentials
+from provisioner.providers.http.errors import AmbiguousWriteError
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.lease import (
     FREE,
@@ -132,3 +133,33 @@ def test_lease_type_ids_are_valid_aspect_type_ids_per_stack() -> None:
     one, two = lease_type_id("acme", "plant-a"), lease_type_id("acme", "plant-b")
     assert one != two and one.startswith("acme.provisionlease_") and len(one) <= 128
     assert one.split(".", 1)[1].replace("_", "").isalnum()
+
+
+class CommitsThenTimesOut:
+    """The first lease write is applied, but its answer is lost (`AmbiguousWriteError`)."""
+
+    def __init__(self, inner: InsightsHubClient) -> None:
+        self.inner, self.tripped = inner, False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def put_aspect_type(self, type_id: str, body: dict, **kwargs: object) -> dict:
+        created = await self.inner.put_aspect_type(type_id, body, **kwargs)  # type: ignore[arg-type]
+        if not self.tripped:
+            self.tripped = True
+            raise AmbiguousWriteError("read timeout after the request was sent", status=None)
+        return created
+
+
+async def test_a_take_whose_answer_was_lost_is_recognised_as_ours(client: InsightsHubClient) -> None:
+    clock = Clock()
+    flaky = CommitsThenTimesOut(client)
+    mine = StackLease(flaky, tenant="sandbox", stack="plant-a", holder="alice@h/1/a",  # type: ignore[arg-type]
+                      ttl=TTL, clock=clock, wait=0.0)
+    seen = await mine.observe()
+    assert (await mine.acquire(seen)).since_observed and flaky.tripped
+    with pytest.raises(LeaseHeldError):
+        await lease(client, clock, "bob@h/2/b").acquire()
+    await mine.release()
+    assert parse_lease(await client.get_aspect_type(mine.type_id)).holder == FREE

@@ -256,8 +256,12 @@ class StackLease:
         return current.etag
 
     async def _mine_after_ambiguity(self, before: int | str) -> int | str | None:
-        """After a take of unknown outcome: `before` when the lease now names this holder."""
-        obj = await self.client.get_aspect_type(self.type_id)
+        """After a take of unknown outcome: `before` when the lease now names this holder, None
+        (look again) when it does not or does not exist at all."""
+        try:
+            obj = await self.client.get_aspect_type(self.type_id)
+        except NotFoundError:
+            return None
         if parse_lease(obj).holder == self.holder:
             self._etag = obj["etag"]
             return before
