@@ -3,6 +3,8 @@
 Every create first tries the write; when its outcome is unknown (`AmbiguousWriteError`), or the
 service says the object already exists, the object is looked up by its identity (type id,
 ownership marker, agent id == asset id, mapping tuple) and adopted instead of created twice.
+Assets and agents (server-chosen ids) rely on the stack's apply lease (`lease`) against
+concurrent applies; updates are merge-patches of the changed fields.
 """
 
 from __future__ import annotations
@@ -30,7 +32,6 @@ from provisioner.providers.marker import mark_description, split_description
 
 JSONDict = dict[str, Any]
 T = TypeVar("T")
-WaitListener = Callable[[Change, str], None]
 # Boarding states after which an agent may be deleted; anything else (ONBOARDED, ONBOARDING, the
 # asynchronous OFFBOARDING) means wait (mindconnect-nodejs test-agent-setup-utils.ts:216-221).
 OFFBOARDED_STATES = frozenset({"NOT_ONBOARDED", "OFFBOARDED"})
@@ -85,8 +86,8 @@ class Operations:
     """Performs one change at a time for one tenant and stack."""
 
     def __init__(self, client: HubClient, *, tenant: str, stack: str, lease: StackLease | None = None,
-                 offboard_wait: float = 60.0, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 on_wait: WaitListener | None = None) -> None:
+                 offboard_wait: float = 60.0,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.client = client
         self.tenant = tenant
         self.stack = stack
@@ -97,7 +98,6 @@ class Operations:
         self.guarded = True
         self.offboard_wait = offboard_wait
         self._sleep = sleep
-        self.on_wait = on_wait
         self._root_id: str | None = None
         self._agent_assets: dict[str, str] = {}  # agent address -> its marked asset whose agent is missing
         self._created: dict[str, JSONDict] = {}  # address -> asset this apply created (for retries)
