@@ -67,3 +67,16 @@ async def test_fifty_racing_pairs_with_name_ordered_lists_leave_no_twins(tmp_pat
     # the trials raced: both plans wanted to create assets and agents in most of them (all with
     # the barrier, some of the others)
     assert raced >= TRIALS // 2, raced
+
+
+async def test_three_racers_at_once_leave_no_twins(tmp_path: Path) -> None:
+    config = load_project(make_fleet(tmp_path / "fleet", SITES)).config
+    for trial in range(10):
+        sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, asset_list_order="name", seed=100 + trial))
+        planned = asyncio.Barrier(3)
+        results = await asyncio.gather(*(racer(config, sandbox, 0.0, planned) for _ in range(3)))
+        assert all(report.ok for _, report in results), trial
+        assert all(creates > 0 for creates, _ in results)  # all three planned to create everything
+        snapshot = sandbox.snapshot()
+        assert {k: n for k, n in duplicates(snapshot).items() if k.startswith(("asset", "agent"))} == {}
+        assert len(snapshot["insightsHub"]["assets"]) == 3 * SITES + 1, trial
