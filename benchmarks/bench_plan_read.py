@@ -78,6 +78,8 @@ def minimum_read_calls(snapshot: Mapping[str, Any], *, tenant: str, managed_agen
         "mc.datapointmappings.get": _pages(len(hub["dataPointMappings"]), SPRING_MAX_PAGE),
         "mc.eventmappings.get": _pages(len(hub["eventMappings"]), SPRING_MAX_PAGE),
         "agm.dsc.get": managed_agents,
+        # the stack's apply lease is looked at before the lists (duplicate guard, README)
+        "am.aspecttype.get": 1,
     }
     entities = (snapshot.get("itwin") or {}).get("entities") or []
     for kind in ("node", "device", "sensor"):

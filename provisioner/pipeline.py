@@ -9,6 +9,7 @@ from pathlib import Path
 from provisioner.apply.events import Listener, broadcast
 from provisioner.apply.executor import execute
 from provisioner.apply.journal import Journal
+from provisioner.apply.leases import stack_leases
 from provisioner.apply.preconditions import check_preconditions
 from provisioner.apply.report import Report
 from provisioner.apply.safety import Violation, check_safety
@@ -16,6 +17,7 @@ from provisioner.errors import ProvisionError
 from provisioner.gc_tuning import fewer_collections
 from provisioner.model import LiveState
 from provisioner.plan import Plan
+from provisioner.plan.estimate import platform_of
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
 
 DEFAULT_PARALLELISM = 32
@@ -50,17 +52,22 @@ def gate(plan: Plan, options: ApplyOptions) -> None:
 async def apply_plan(session: Session, plan: Plan, options: ApplyOptions, *,
                      live: dict[str, LiveState] | None = None, saved: bool = False,
                      on_event: Listener | None = None) -> Report:
-    """Execute exactly `plan`. A saved plan is first re-checked against live preconditions."""
+    """Execute exactly `plan` holding each written platform's stack lease (`apply.leases`). A saved
+    plan is first re-checked against live preconditions. `live` is the read `plan` came from in
+    this session (a fresh plan); without it the providers treat the plan as read elsewhere."""
     gate(plan, options)
-    if saved:
+    if saved:  # before the lease: a stale plan is refused without a single write
         await check_preconditions(plan, session.providers)
-    if live is None and needs_live_ids(plan):
-        live = await read_live(session)  # ids of the unchanged objects the changes refer to
-    ctx = apply_context(plan, live)
-    listeners: list[Listener | None] = [on_event]
-    if options.journal_dir is not None:
-        listeners.append(Journal(options.journal_dir).on_event)
-    with fewer_collections():
-        return await execute(plan, session.providers, parallelism=options.parallelism,
-                             per_platform_limits=session.concurrency(), ctx=ctx,
-                             on_event=broadcast(*listeners))
+    fresh = live is not None and not saved
+    async with stack_leases(session.providers, {platform_of(c.address) for c in plan.changes},
+                            plan_read_here=fresh):
+        if live is None and needs_live_ids(plan):
+            live = await read_live(session)  # ids of the unchanged objects the changes refer to
+        ctx = apply_context(plan, live)
+        listeners: list[Listener | None] = [on_event]
+        if options.journal_dir is not None:
+            listeners.append(Journal(options.journal_dir).on_event)
+        with fewer_collections():
+            return await execute(plan, session.providers, parallelism=options.parallelism,
+                                 per_platform_limits=session.concurrency(), ctx=ctx,
+                                 on_event=broadcast(*listeners))

@@ -15,6 +15,7 @@ class EventKind(StrEnum):
     FAILED = "failed"
     SKIPPED = "skipped"
     RETRYING = "retrying"
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class ApplyEvent:
     """One step of one node. `total` is the number of nodes in the run.
 
     `error` is set for FAILED and RETRYING, `cause` (the failed dependency) for SKIPPED,
-    `server_id` for a FINISHED create, `seconds` for FINISHED and FAILED.
+    `server_id` for a FINISHED create, `seconds` for FINISHED and FAILED, `detail` (what the
+    change waits for) for WAITING.
     """
 
     kind: EventKind
@@ -33,6 +35,7 @@ class ApplyEvent:
     error: str | None = None
     cause: str | None = None
     server_id: str | None = None
+    detail: str | None = None
 
 
 Listener = Callable[[ApplyEvent], None]

@@ -20,7 +20,7 @@ import httpx
 from provisioner.apply.events import ApplyEvent, EventKind, Listener
 from provisioner.apply.report import AppliedOp, Report
 from provisioner.errors import ApiError, ProvisionError
-from provisioner.model import Action, ApplyContext, Provider
+from provisioner.model import Action, ApplyContext, Change, Provider
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import platform_of
 from provisioner.plan.graph import ExecutionGraph, Node
@@ -104,6 +104,10 @@ async def execute(
             ctx.ids.setdefault(change.address, change.server_id)
     run = _Run(graph, providers, ctx, parallelism, per_platform_limits or {},
                on_event or (lambda _: None), retries, retry_delay, transient)
+
+    def waiting(change: Change, message: str) -> None:
+        run.event(EventKind.WAITING, Node(change.address, change.action), detail=message)
+    ctx.waiting = waiting
     report = Report(planned=len(graph))
     clock = time.monotonic()
     sorter = graph.sorter()

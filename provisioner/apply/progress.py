@@ -43,7 +43,15 @@ class ProgressReporter:
             self._bar.stop()
 
     def on_event(self, event: ApplyEvent) -> None:
-        """Count finished, failed and skipped nodes; print a line for each in plain mode."""
+        """Count finished, failed and skipped nodes; print a line for each in plain mode (and for
+        a node waiting on the service)."""
+        if event.kind is EventKind.WAITING:
+            if self._bar is not None:
+                self._bar.console.print(f"waiting: {event.node}: {event.detail}")
+            else:
+                print(f"[{self.completed}/{event.total}] waiting {event.node}: {event.detail}",
+                      file=self.stream, flush=True)
+            return
         label = _DONE.get(event.kind)
         if label is None:
             return

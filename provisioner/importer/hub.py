@@ -19,6 +19,7 @@ from provisioner.importer.model import Entry, Imported, JSONDict
 from provisioner.importer.select import Selection
 from provisioner.importer.values import compact, typed
 from provisioner.providers.insights_hub import normalize as norm
+from provisioner.providers.insights_hub.lease import is_lease_type
 from provisioner.providers.insights_hub.live import Snapshot
 from provisioner.providers.marker import split_description
 
@@ -53,7 +54,8 @@ class HubImport:
         self.out = Imported()
         self.assets = {a["assetId"]: a for a in snap.assets}
         self.agents = {a["id"]: a for a in snap.agents if a["id"] in self.assets}
-        self.aspect_types = {t["id"]: t for t in snap.aspect_types}
+        # a stack's apply lease is provision's own bookkeeping, not configuration
+        self.aspect_types = {t["id"]: t for t in snap.aspect_types if not is_lease_type(t)}
         self.asset_types = {t["id"]: t for t in snap.asset_types}
         self.root_id = next((i for i, a in self.assets.items()
                              if str(a.get("typeId", "")).lower() == "core.basicenterprise"

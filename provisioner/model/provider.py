@@ -7,7 +7,7 @@ that equal things compare equal), and changes to API calls. It never orders work
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -22,11 +22,14 @@ class ApplyContext:
     `ids` holds the server id of every address known so far: live objects start it, each
     create adds the new object's id so dependents can refer to it. `changes` is every change
     of this apply by address, so a provider may batch children into their parent's request
-    (and then report the child as done without a call of its own).
+    (and then report the child as done without a call of its own). `waiting(change, message)`
+    reports that a change is waiting on the service (an agent's offboarding): the executor turns it
+    into a WAITING progress event.
     """
 
     ids: MutableMapping[str, str] = field(default_factory=dict)
     changes: Mapping[str, Change] = field(default_factory=dict)
+    waiting: Callable[[Change, str], None] = field(default=lambda change, message: None)
 
 
 class Provider(Protocol):

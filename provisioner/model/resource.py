@@ -115,3 +115,6 @@ class LiveState:
     # (live attrs, desired attrs) by address: pairs the provider already found certainly equal while
     # its other reads were in flight; the plan skips comparing exactly these objects again
     unchanged: dict[str, tuple[Mapping[str, JSON], Mapping[str, JSON]]] = field(default_factory=dict)
+    # what the read found wrong in the live state (two objects carrying one owner marker): the
+    # plan shows each as a warning
+    warnings: list[str] = field(default_factory=list)

@@ -300,7 +300,7 @@ def build_plan(
     live_deps = {a: lr.depends_on for a, lr in builder.current.items() if lr.depends_on}
     changes = builder.order(changes, live_deps)
     touched = {c.address for c in changes}
-    warnings: list[str] = []
+    warnings: list[str] = [w for _, state in sorted(live.items()) for w in state.warnings]
     outside = len(builder.draft.keys() - chosen)
     if outside:
         warnings.append(f"partial plan: {outside} change(s) outside --target/--exclude are not included")

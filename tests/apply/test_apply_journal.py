@@ -60,3 +60,16 @@ def test_progress_bar_on_a_tty_counts_without_log_lines() -> None:
     assert (progress.completed, progress.failed) == (2, 1)
     assert "[1/2]" not in out.getvalue()
     assert "2/2" in out.getvalue()
+
+
+def test_a_waiting_change_is_shown_but_not_counted_or_journaled(tmp_path: Path) -> None:
+    out = io.StringIO()
+    journal = Journal(tmp_path, durable=False)
+    waiting = ApplyEvent(EventKind.WAITING, Node("hub.agents.a", Action.DELETE), 3,
+                         detail="offboarding agent x: boarding status OFFBOARDING, waited 0.2s of 60s")
+    with ProgressReporter(3, stream=out, tty=False) as progress:
+        broadcast(journal.on_event, progress.on_event)(waiting)
+    assert (progress.completed, progress.failed) == (0, 0)
+    assert out.getvalue() == ("[0/3] waiting delete hub.agents.a: offboarding agent x: boarding status "
+                              "OFFBOARDING, waited 0.2s of 60s\n")
+    assert journal.entries() == []

@@ -78,15 +78,16 @@ def _marker(description: str | None) -> tuple[str] | None:
 def duplicates(snapshot: Mapping[str, Any]) -> dict[str, int]:
     """Objects that exist more than once in a sandbox snapshot (`Sandbox.snapshot()`), by identity.
 
-    Assets by their owner marker when they carry one (so a twin under a twin parent counts), else by
-    (name, parent); agents by name, data point mappings by (agent, data point, entity,
-    aspect, variable), event mappings by (agent, asset, event type, field, value), iTwin nodes,
-    devices and sensors by SERIAL_NO. Maps a description of each duplicated identity to its count.
+    Assets (not soft-deleted ones) by their owner marker when they carry one (so a twin under a
+    twin parent counts), else by (name, parent); agents by name, data point mappings by (agent,
+    data point, entity, aspect, variable), event mappings by (agent, asset, event type, field,
+    value), iTwin nodes, devices and sensors by SERIAL_NO. Maps a description of each duplicated
+    identity to its count.
     """
     hub, itwin = snapshot["insightsHub"], snapshot["itwin"]
     keyed: list[tuple[str, tuple[Any, ...]]] = []
     keyed += [("asset", _marker(a.get("description")) or (a["name"], a.get("parentId")))
-              for a in hub["assets"]]
+              for a in hub["assets"] if not a.get("deleted")]  # a soft-deleted asset is gone
     keyed += [("agent", (a["name"],)) for a in hub["agents"]]
     keyed += [("mapping", (m["agentId"], m["dataPointId"], m["entityId"], m["propertySetName"],
                            m["propertyName"])) for m in hub["dataPointMappings"]]

@@ -1,10 +1,10 @@
 """Issue 5, must-show 6: two applies of one configuration at once leave one copy of everything.
 
 Two sessions with their own clients plan against the same empty sandbox (both plans create
-everything), then apply at the same time; latency makes their requests interleave. Whatever a
-racer finds already made by the other it takes over (a conflict on create, a twin asset listed
-before its own), so neither fails, nothing exists twice, nothing is lost, and the next plan is
-empty.
+everything), then apply at the same time; latency makes their requests interleave. The stack's
+apply lease lets one write at a time; the other waits, sees that the lease moved since its read,
+and takes over what the first made (found by its lookup before each create, or a conflict on a
+type), so neither fails, nothing exists twice, nothing is lost, and the next plan is empty.
 """
 
 from __future__ import annotations
@@ -36,11 +36,7 @@ async def racer(config: ProjectConfig, sandbox: Sandbox, planned: asyncio.Barrie
 @pytest.mark.parametrize("stagger", [0.0, 0.013, 0.05])
 async def test_two_applies_at_once_leave_one_copy_of_everything(tmp_path: Path, stagger: float) -> None:
     config = load_project(make_fleet(tmp_path / "fleet", SITES)).config
-    # PINNED (issue 11): the engine's duplicate guard keeps the first listed twin, which is only the
-    # oldest under creation order, and it deletes the other twin, which a soft delete keeps listed;
-    # unpin when the guard is correct under the vendor's name order and reads filter `deleted: null`
-    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, latency_ms=5.0, asset_list_order="creation",
-                                      asset_delete_mode="hard"))
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, latency_ms=5.0))
     planned = asyncio.Barrier(2)
 
     first, second = await asyncio.gather(racer(config, sandbox, planned, 0.0),

@@ -169,11 +169,7 @@ def write_project(directory: Path, hub: Config, itwin: Config) -> ProjectConfig:
                                  HealthCheck.data_too_large])
 @given(steps=st.lists(st.tuples(hub_configs(), itwin_configs()), min_size=2, max_size=3))
 async def test_generated_edits_converge(tmp_path: Path, steps: list[tuple[Config, Config]]) -> None:
-    # PINNED (issue 11): the engine reads assets without `deleted: null`, so soft-deleted assets look
-    # live to it, and its create guard keeps the first listed twin, which is the oldest only in
-    # creation order; unpin when reads filter deleted assets and the guard survives name order
-    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, asset_delete_mode="hard",
-                                      asset_list_order="creation"))
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
     for n, (hub, itwin) in enumerate(steps):
         await apply_and_check(write_project(tmp_path / f"step-{id(steps)}-{n}", hub, itwin), sandbox)
     # and everything goes away again

@@ -177,9 +177,7 @@ def applied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Applied]:
         for name, value in DEMO_ENV.items():
             env.setenv(name, value)
         project = load_project(write_project(tmp_path_factory.mktemp("drift") / "trust"))
-        # PINNED (issue 11): the engine sends the event-mapping PATCH as merge-patch; the faithful
-        # sandbox answers 415 (the spec declares application/json); unpin when the engine sends JSON
-        sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, event_mapping_patch_media="any"))
+        sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
 
         async def apply_once() -> None:
             async with open_session(project.config, transport=sandbox.transport()) as session:

@@ -119,9 +119,7 @@ async def test_data_type_change_replaces_the_aspect_type_and_its_dependents(
 
 async def test_replace_is_refused_without_allow_data_loss_and_converges_with_it(
         tmp_path: Path, quickstart: Project) -> None:
-    # PINNED (issue 11): the engine reads assets without `deleted: null`, so the replaced (soft-deleted)
-    # asset looks live to it; unpin when every asset read filters deleted assets
-    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, asset_delete_mode="hard"))
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0))
     await apply(quickstart, sandbox)
     changed = humidity_as_double(tmp_path)
     before = sandbox.snapshot()

@@ -66,6 +66,64 @@ def asset_update_body(attrs: Mapping[str, Any], stack: str, key: str) -> JSONDic
     return body
 
 
+# attrs key -> the vendor field a merge-patch sets (the fields PATCH can change)
+_ASSET_FIELDS = {"name": "name", "description": "description", "external_id": "externalId",
+                 "location": "location", "variables": "variables", "aspects": "aspects"}
+_TYPE_FIELDS = {"description": "description", "variables": "variables", "aspects": "aspects",
+                "instantiable": "instantiable", "category": "category", "parent": "parentTypeId"}
+
+
+def _changed(before: Mapping[str, Any] | None, after: Mapping[str, Any],
+             keys: Mapping[str, str]) -> list[str]:
+    return [k for k in keys if before is None or before.get(k) != after.get(k)]
+
+
+def _patch_values(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[JSONDict]:
+    """The desired values, plus a null for each value set live that the configuration dropped."""
+    dropped = {n: None for n in before if n not in after}
+    return _values({**dropped, **after})
+
+
+def asset_patch_body(before: Mapping[str, Any] | None, after: Mapping[str, Any], stack: str, key: str, *,
+                     mark: bool) -> JSONDict:
+    """PATCH /assets/{id} merge-patch body: only the fields whose desired value differs from the
+    live one (`mark` forces the description, to set this stack's marker). Fields the
+    configuration leaves unset are not in `before` (pruned by the read) and so are never sent:
+    a location or externalId set by hand stays as it is."""
+    patch: JSONDict = {}
+    for name in _changed(before, after, _ASSET_FIELDS):
+        value, old = after.get(name), (before or {}).get(name)
+        if name == "description":
+            continue
+        if name == "variables":
+            patch["variables"] = _patch_values(old or {}, value or {})
+        elif name == "aspects":
+            old_aspects, new_aspects = old or {}, value or {}
+            patch["aspects"] = [{"name": n, "variables": _patch_values(old_aspects.get(n) or {},
+                                                                       new_aspects.get(n) or {})}
+                                for n in {**old_aspects, **new_aspects}]
+        elif name == "location":
+            if value is not None:  # a location the configuration sets is the whole location
+                patch["location"] = {**dict.fromkeys(old or {}), **dict(value)}
+        elif value is not None:
+            patch[_ASSET_FIELDS[name]] = value
+    if mark or "description" in _changed(before, after, _ASSET_FIELDS):
+        patch["description"] = mark_description(after.get("description"), stack, key)
+    return patch
+
+
+def type_patch_body(full: Mapping[str, Any], before: Mapping[str, Any] | None, after: Mapping[str, Any], *,
+                    mark: bool) -> JSONDict:
+    """PATCH /aspecttypes|assettypes/{id} merge-patch body: the top-level fields of the full `PUT`
+    body `full` whose attrs changed (`mark` forces the description). File assignments and other
+    fields the configuration does not model are left as they are."""
+    patch = {_TYPE_FIELDS[k]: full[_TYPE_FIELDS[k]] for k in _changed(before, after, _TYPE_FIELDS)
+             if _TYPE_FIELDS[k] in full}
+    if mark:
+        patch["description"] = full["description"]
+    return patch
+
+
 def asset_create_body(attrs: Mapping[str, Any], parent_id: str, stack: str, key: str) -> JSONDict:
     """POST /assets body."""
     body = asset_update_body(attrs, stack, key)

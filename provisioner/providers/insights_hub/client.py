@@ -80,15 +80,16 @@ class InsightsHubClient(VendorClient):
     async def _call(self, method: str, path: str, cls: str, *, accept: str = JSON,
                     params: Mapping[str, str | int] | None = None, body: Any = None,
                     if_match: str | None = None, if_none_match: str | None = None,
-                    patch: bool = False, idempotent: bool | None = None) -> Any:
+                    patch: bool = False, content_type: str = MERGE_PATCH,
+                    idempotent: bool | None = None) -> Any:
         headers = {"Accept": accept}
         if if_match is not None:
             headers["If-Match"] = if_match
         if if_none_match is not None:
             headers["If-None-Match"] = if_none_match
         content: bytes | None = None
-        if patch:
-            headers["Content-Type"] = MERGE_PATCH
+        if patch:  # a PATCH body is sent as bytes so its Content-Type is exactly the declared one
+            headers["Content-Type"] = content_type
             content = json.dumps(body).encode()
             body = None
         return await self._http.request_json(method, path, endpoint_class=cls, params=params,
@@ -183,10 +184,15 @@ class InsightsHubClient(VendorClient):
     # -- assets ----------------------------------------------------------------------------------
 
     async def list_assets(self, filter: Mapping[str, Any] | None = None,
-                          on_page: OnPage | None = None) -> list[Json]:
-        """All assets matching the AM `filter` (e.g. `{"deleted": None}` is not added for you);
-        `on_page` sees each page's assets as it arrives."""
-        return await self._hal_list("/assets", "am.assets.get", "assets", _filter(filter), on_page)
+                          on_page: OnPage | None = None, *, include_deleted: bool = False) -> list[Json]:
+        """All live assets matching the AM `filter`; `on_page` sees each page's assets as it arrives.
+
+        `{"deleted": null}` is added to every filter unless `include_deleted`: deleted assets stay
+        readable (by admins) with a `deleted` timestamp, and the vendor SDK's own tests filter them
+        out the same way (mindconnect-nodejs `asset-management.ts` DeleteAsset).
+        """
+        wanted = dict(filter or {}) if include_deleted else {**(filter or {}), "deleted": None}
+        return await self._hal_list("/assets", "am.assets.get", "assets", _filter(wanted), on_page)
 
     async def get_root_asset(self) -> Json:
         """The tenant's root asset."""
@@ -227,9 +233,10 @@ class InsightsHubClient(VendorClient):
 
     async def list_agents(self, filter: Mapping[str, Any] | None = None,
                           on_page: OnPage | None = None) -> list[Json]:
-        """All agents matching the AgM `filter` (Spring pages); `on_page` sees each page on arrival."""
+        """All agents matching the AgM `filter` (Spring pages, `sort=id,asc` so that pages fetched
+        concurrently cut one stable order); `on_page` sees each page on arrival."""
         return await self._spring_list(f"{AGM}/agents", "agm.agents.get", "agents", self._agent_size,
-                                       _filter(filter), on_page)
+                                       {"sort": "id,asc", **_filter(filter)}, on_page)
 
     async def create_agent(self, body: Json) -> Json:
         """POST an agent `{name, securityProfile, entityId}` (not idempotent); returns it."""
@@ -285,9 +292,11 @@ class InsightsHubClient(VendorClient):
     # -- data point mappings ---------------------------------------------------------------------
 
     async def list_mappings(self, filter: Mapping[str, Any] | None = None) -> list[Json]:
-        """Data point mappings, optionally filtered by `{agentId?, entityId?}` (pages of 2000)."""
+        """Data point mappings, optionally filtered by `{agentId?, entityId?}` (pages of 2000,
+        `sort=id,asc`: the pages are fetched concurrently and must cut one stable order)."""
         return await self._spring_list(f"{MC}/dataPointMappings", "mc.datapointmappings.get",
-                                       "data point mappings", self._mapping_size, _filter(filter))
+                                       "data point mappings", self._mapping_size,
+                                       {"sort": "id,asc", **_filter(filter)})
 
     async def create_mapping(self, body: Json) -> Json:
         """POST one data point mapping (not idempotent; a duplicate gives ConflictError)."""
@@ -321,9 +330,14 @@ class InsightsHubClient(VendorClient):
                      "event mapping")
 
     async def patch_event_mapping(self, mapping_id: str, body: Json, etag: str) -> Json:
-        """Partially update an event mapping (If-Match: eTag); returns it."""
+        """Partially update an event mapping (If-Match: eTag); returns it.
+
+        Sent as `application/json`: unlike Asset Management's merge-patch PATCHes, this operation
+        inherits the spec's global `consumes: application/json` (mindconnect-v3-6-0.yaml:67).
+        """
         return _dict(await self._call("PATCH", f"{MC}/eventMappings/{_id(mapping_id)}",
-                                      "mc.eventmapping.patch", body=body, patch=True, if_match=etag),
+                                      "mc.eventmapping.patch", body=body, patch=True, content_type=JSON,
+                                      if_match=etag),
                      "event mapping")
 
     async def delete_event_mapping(self, mapping_id: str, etag: str) -> None:

@@ -16,6 +16,7 @@ from provisioner.model import Deferred, LiveResource, LiveState, Resource, Unman
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
+from provisioner.providers.insights_hub.lease import is_lease_type
 from provisioner.providers.marker import split_description
 
 JSONDict = dict[str, Any]
@@ -62,6 +63,18 @@ def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
 AGENT_PREFIX = "insights_hub.agents."
 
 
+def is_deleted(obj: Mapping[str, Any]) -> bool:
+    """True for a soft-deleted asset: still readable (by admins) with a `deleted` timestamp, but
+    immutable and gone as far as the configuration is concerned."""
+    return bool(obj.get("deleted"))
+
+
+def live_assets(assets: Sequence[JSONDict]) -> list[JSONDict]:
+    """The assets that are not soft-deleted (lists filter them with `deleted: null` already; this
+    also covers a service or credentials that ignore the filter)."""
+    return [a for a in assets if not is_deleted(a)]
+
+
 def pinned_addresses(desired: Sequence[Resource]) -> dict[str, str]:
     """Address by pinned server id (lower case): these adopt unmarked objects."""
     return {r.pinned_id.lower(): r.address for r in desired if r.pinned_id}
@@ -98,6 +111,56 @@ def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> 
     return info
 
 
+TWIN_SUFFIX = ".twin-"
+
+
+@dataclass(frozen=True, slots=True)
+class Twin:
+    """A second live asset carrying the owner marker of `address`, beside the `kept` one."""
+
+    address: str
+    kept: str
+    twin: JSONDict
+    referenced: bool
+
+
+def _referenced_ids(snap: Snapshot) -> set[str]:
+    """Asset ids something points at: a child's parent, an agent (agent id = asset id), a mapping."""
+    ids = {str(a.get("parentId")) for a in snap.assets if a.get("parentId")}
+    ids.update(str(a["id"]) for a in snap.agents if isinstance(a.get("id"), str))
+    ids.update(str(m.get("entityId")) for m in snap.mappings if m.get("entityId"))
+    ids.update(str(m.get("assetId")) for m in snap.event_mappings if m.get("assetId"))
+    return ids
+
+
+def split_twins(snap: Snapshot, info: Interpretation) -> list[Twin]:
+    """Find addresses that two or more live assets claim (by owner marker), keep one in `info`
+    and return the others. The kept one is a referenced one if any (by a child, its agent, a
+    mapping), else the smallest id; which one is listed first never matters."""
+    referenced = _referenced_ids(snap)
+    twins: list[Twin] = []
+    for table in (info.asset_address, info.agent_address):
+        claims: dict[str, list[str]] = {}
+        for asset_id, address in table.items():
+            claims.setdefault(address, []).append(asset_id)
+        for address, ids in claims.items():
+            if len(ids) < 2:
+                continue
+            kept, *others = sorted(ids, key=lambda i: (i not in referenced, i))
+            for other in others:
+                del table[other]
+                asset = next(a for a in snap.assets if a["assetId"] == other)
+                twins.append(Twin(address, kept, asset, other in referenced))
+    return twins
+
+
+def _twin_warning(twin: Twin) -> str:
+    fate = ("nothing references it, so the plan removes it" if not twin.referenced
+            else "both are referenced, so neither is removed: merge them by hand")
+    return (f"{twin.address}: two live assets carry its owner marker: {twin.kept} (kept) and "
+            f"{twin.twin['assetId']} ({fate})")
+
+
 def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, info: Interpretation,
                     state: LiveState) -> Iterator[None]:
     """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
@@ -110,6 +173,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
         for obj in objects:
+            if kind == kinds.ASPECT_TYPE and is_lease_type(obj):
+                continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
             found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
@@ -130,13 +195,22 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
                                               adopt=adopt)
         yield
 
-    # Assets (and agents' core.mclib assets) next: the other kinds refer to them.
     agents_by_id = {a["id"]: a for a in snap.agents}
     assets_by_id = {a["assetId"]: a for a in snap.assets}
     def asset_ref(asset_id: str | None) -> str:
         if not asset_id or asset_id == info.root_id:
             return "root"
         return info.asset_address.get(asset_id) or info.agent_address.get(asset_id) or f"id:{asset_id}"
+
+    # Assets (and agents' core.mclib assets) next: the other kinds refer to them. Twins first:
+    # never hidden; an unreferenced one becomes an address of its own that the plan removes.
+    for twin in split_twins(snap, info):
+        state.warnings.append(_twin_warning(twin))
+        if not twin.referenced:
+            address = f"{twin.address}{TWIN_SUFFIX}{twin.twin['assetId']}"
+            attrs = norm.asset_attrs(twin.twin, asset_ref(twin.twin.get("parentId")))
+            state.managed[address] = LiveResource(address, kinds.ASSET, attrs, twin.twin["assetId"],
+                                                  etag_of(twin.twin), _managed(attrs["parent"]))
 
     for asset_id, address in info.asset_address.items():
         asset = assets_by_id[asset_id]

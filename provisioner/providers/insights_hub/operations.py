@@ -3,10 +3,13 @@
 Every create first tries the write; when its outcome is unknown (`AmbiguousWriteError`), or the
 service says the object already exists, the object is looked up by its identity (type id,
 ownership marker, agent id == asset id, mapping tuple) and adopted instead of created twice.
+Assets and agents (server-chosen ids) rely on the stack's apply lease (`lease`) against
+concurrent applies; updates are merge-patches of the changed fields.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -23,11 +26,20 @@ from provisioner.providers.http.errors import (
 from provisioner.providers.insights_hub import bodies, kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.lease import StackLease
 from provisioner.providers.insights_hub.normalize import dsc_attrs
 from provisioner.providers.marker import mark_description, split_description
 
 JSONDict = dict[str, Any]
 T = TypeVar("T")
+# Boarding states after which an agent may be deleted; anything else (ONBOARDED, ONBOARDING, the
+# asynchronous OFFBOARDING) means wait (mindconnect-nodejs test-agent-setup-utils.ts:216-221).
+OFFBOARDED_STATES = frozenset({"NOT_ONBOARDED", "OFFBOARDED"})
+BUSY_BEFORE_OFFBOARD = frozenset({"ONBOARDED", "ONBOARDING"})
+
+
+class OffboardTimeoutError(ProvisionError):
+    """An agent's offboarding did not finish within the bounded wait; nothing was deleted."""
 
 
 class HubClient(Protocol):
@@ -44,6 +56,9 @@ class HubClient(Protocol):
     async def get_asset_type(self, type_id: str) -> JSONDict: ...
     async def delete_asset_type(self, type_id: str, etag: int | str) -> None: ...
     async def list_assets(self, filter: JSONDict | None = None) -> list[JSONDict]: ...
+    async def patch_asset(self, asset_id: str, patch: JSONDict, etag: int | str) -> JSONDict: ...
+    async def patch_aspect_type(self, type_id: str, patch: JSONDict, etag: int | str) -> JSONDict: ...
+    async def patch_asset_type(self, type_id: str, patch: JSONDict, etag: int | str) -> JSONDict: ...
     async def get_asset(self, asset_id: str) -> JSONDict: ...
     async def create_asset(self, body: JSONDict) -> JSONDict: ...
     async def put_asset(self, asset_id: str, body: JSONDict, etag: int | str) -> JSONDict: ...
@@ -70,11 +85,22 @@ class HubClient(Protocol):
 class Operations:
     """Performs one change at a time for one tenant and stack."""
 
-    def __init__(self, client: HubClient, *, tenant: str, stack: str) -> None:
+    def __init__(self, client: HubClient, *, tenant: str, stack: str, lease: StackLease | None = None,
+                 offboard_wait: float = 60.0,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.client = client
         self.tenant = tenant
         self.stack = stack
+        self.lease = lease
+        # True: look an asset or agent up before creating it (the read may be stale, or another
+        # apply may write). False only while this apply holds the stack's lease and nothing took it
+        # since the plan's read began (`InsightsHubProvider.acquire_lease`).
+        self.guarded = True
+        self.offboard_wait = offboard_wait
+        self._sleep = sleep
         self._root_id: str | None = None
+        self._agent_assets: dict[str, str] = {}  # agent address -> its marked asset whose agent is missing
+        self._created: dict[str, JSONDict] = {}  # address -> asset this apply created (for retries)
 
     # -- helpers -------------------------------------------------------------------------------
     async def root_id(self) -> str:
@@ -82,6 +108,17 @@ class Operations:
         if self._root_id is None:
             self._root_id = str((await self.client.get_root_asset())["assetId"])
         return self._root_id
+
+    def note_agent_assets(self, assets: Mapping[str, str]) -> None:
+        """Remember the read's marked agent assets without an agent (an interrupted earlier create)."""
+        self._agent_assets = dict(assets)
+
+    async def live_asset(self, asset_id: str) -> JSONDict:
+        """GET an asset; a soft-deleted one (with a `deleted` timestamp) counts as not found."""
+        asset = await self.client.get_asset(asset_id)
+        if asset.get("deleted"):
+            raise NotFoundError(f"asset {asset_id} is deleted", status=404, method="GET")
+        return asset
 
     def set_root_id(self, root_id: str | None) -> None:
         """Remember the root id learned from a list read."""
@@ -130,21 +167,25 @@ class Operations:
         return found[0] if found else None
 
     async def _create_asset(self, address: str, name: str, body: JSONDict) -> JSONDict:
-        """POST an asset exactly once, even when another apply of the stack creates it at the same time.
+        """POST an asset exactly once for this stack and address.
 
-        Assets have no unique key on the service, so after the create the marked assets of the
-        address are listed: when one was listed before ours (created earlier, by a concurrent apply),
-        ours is deleted and that one is adopted. Each of two racing applies sees the same order, so
-        exactly one object survives, and an apply that saw only its own may go on using it.
+        Assets have no unique key on the service, so twins are prevented by the stack's lease
+        (`lease`): while this apply holds it no other apply of the stack writes. When the plan's
+        read is known to be current (`guarded` is false) the read's word that the asset is absent
+        is trusted; otherwise the marked asset is looked up first and adopted. No list after the
+        create: its result would depend on the service's list order.
         """
+        if address in self._created:  # a retry of a change whose asset create went through
+            return self._created[address]
+        if self.lease is not None:
+            self.lease.check()
+        if self.guarded:
+            found = await self._find_marked_asset(address, name)
+            if found is not None:
+                return found
         created = await self._adopting(lambda: self.client.create_asset(body),
                                        lambda: self._find_marked_asset(address, name))
-        ours = str(created["assetId"])
-        twins = await self._marked_assets(address, name)
-        if twins and str(twins[0]["assetId"]) != ours:
-            await self._delete_with_etag(lambda: self.client.get_asset(ours),
-                                         lambda etag: self.client.delete_asset(ours, etag), None)
-            return twins[0]
+        self._created[address] = created
         return created
 
     # -- dispatch ------------------------------------------------------------------------------
@@ -179,7 +220,7 @@ class Operations:
             attrs = norm.aspect_type_attrs(live) if aspect else norm.asset_type_attrs(live)
             compared = prune_unset(attrs, after, change.kind)
         elif change.kind == kinds.ASSET:
-            live = await self.client.get_asset(sid)
+            live = await self.live_asset(sid)
             parent_id = await self.asset_id(after["parent"], ctx)
             parent = after["parent"] if live.get("parentId") == parent_id else f"id:{live.get('parentId')}"
             compared = prune_unset(norm.asset_attrs(live, parent), after, change.kind)
@@ -227,7 +268,12 @@ class Operations:
                 await self.client.patch_aspect_type_variables(type_id, {**dict.fromkeys(removed), **added},
                                                               etag)
                 etag = (await get(type_id))["etag"]
-        await put(type_id, body, if_match=etag)
+        # a merge-patch of the changed fields: file assignments (and whatever else the configuration
+        # does not model) stay as they are, where a PUT would drop them
+        patch = bodies.type_patch_body(body, change.before, change.after, mark=ADOPT_REASON in change.reasons)
+        if patch:
+            patch_type = self.client.patch_aspect_type if aspect else self.client.patch_asset_type
+            await patch_type(type_id, patch, etag)
         return None
 
     async def _delete_with_etag(self, get: Callable[[], Awaitable[JSONDict]],
@@ -250,8 +296,9 @@ class Operations:
     async def _asset(self, change: Change, ctx: ApplyContext) -> str | None:
         key = self.key(change.address)
         if change.action is Action.DELETE:
+            self._created.pop(change.address, None)
             asset_id = change.server_id or ctx.ids[change.address]
-            await self._delete_with_etag(lambda: self.client.get_asset(asset_id),
+            await self._delete_with_etag(lambda: self.live_asset(asset_id),
                                          lambda etag: self.client.delete_asset(asset_id, etag),
                                          change.precondition)
             return None
@@ -267,26 +314,33 @@ class Operations:
         if change.before is not None and change.before.get("parent") != after["parent"]:
             moved = await self.client.move_asset(asset_id, parent_id, etag)
             etag = moved.get("etag", etag)
-        await self.client.put_asset(asset_id, bodies.asset_update_body(after, self.stack, key), etag)
+        patch = bodies.asset_patch_body(change.before, after, self.stack, key,
+                                        mark=ADOPT_REASON in change.reasons)
+        if patch:
+            await self.client.patch_asset(asset_id, patch, etag)
         return None
 
     # -- agents --------------------------------------------------------------------------------
     async def _agent(self, change: Change, ctx: ApplyContext) -> str | None:
         key = self.key(change.address)
         if change.action is Action.DELETE:
+            self._created.pop(change.address, None)
             agent_id = change.server_id or ctx.ids[change.address]
-            await self._delete_agent(agent_id)
+            await self._delete_agent(agent_id, lambda message: ctx.waiting(change, message))
             return None
         after = change.after
         assert after is not None
         parent_id = await self.asset_id(after["parent"], ctx)
         if change.action is Action.CREATE:
             asset_body = bodies.agent_asset_body(after, parent_id, self.stack, key)
-            # an interrupted earlier run may have left the agent's asset behind: adopt it
-            asset = await self._find_marked_asset(change.address, after["name"])
-            if asset is None:
+            # an interrupted earlier run may have left the agent's asset behind: adopt it (the
+            # read saw it, or, guarded, `_create_asset` looks it up)
+            known = None if self.guarded else self._agent_assets.get(change.address)
+            if known is not None:
+                asset_id = known
+            else:
                 asset = await self._create_asset(change.address, after["name"], asset_body)
-            asset_id = str(asset["assetId"])
+                asset_id = str(asset["assetId"])
             agent_body = bodies.agent_body(after, asset_id)
 
             async def lookup() -> JSONDict | None:
@@ -303,29 +357,60 @@ class Operations:
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
         adopting = ADOPT_REASON in change.reasons  # the agent's asset lacks this stack's marker
         if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
-            asset = await self.client.get_asset(agent_id)
+            asset = await self.live_asset(agent_id)
             etag = asset["etag"]
             if before.get("parent") != after["parent"]:
                 etag = (await self.client.move_asset(agent_id, parent_id, etag)).get("etag", etag)
             text, _, _ = split_description(asset.get("description"))
+            # a merge-patch of name and marker: the agent asset's location, externalId and file
+            # assignments (set in the UI) stay
             update = {"name": after["name"], "description": mark_description(text, self.stack, key)}
-            await self.client.put_asset(agent_id, update, etag)
+            await self.client.patch_asset(agent_id, update, etag)
         return None
 
-    async def _delete_agent(self, agent_id: str) -> None:
-        """Offboard if needed, delete the agent, then its core.mclib asset (the vendor's order)."""
+    async def _delete_agent(self, agent_id: str, report: Callable[[str], None]) -> None:
+        """Offboard if needed, wait until offboarded, delete the agent, then its core.mclib asset.
+
+        Offboarding is asynchronous on a real tenant: the agent and its asset can only be deleted
+        once the boarding status says so and the asset's lock is gone (`_until_offboarded`).
+        """
         try:
-            status = await self.client.get_boarding_status(agent_id)
-            if status.get("status") in ("ONBOARDED", "ONBOARDING"):
+            status = (await self.client.get_boarding_status(agent_id)).get("status")
+            if status in BUSY_BEFORE_OFFBOARD:
                 await self.client.offboard(agent_id)
+                await self._until_offboarded(agent_id, report)
             agent = await self.client.get_agent(agent_id)
             await self._delete_with_etag(lambda: self.client.get_agent(agent_id),
                                          lambda etag: self.client.delete_agent(agent_id, str(etag)),
                                          str(agent.get("eTag", "0")))
         except NotFoundError:
             pass
-        await self._delete_with_etag(lambda: self.client.get_asset(agent_id),
+        await self._delete_with_etag(lambda: self.live_asset(agent_id),
                                      lambda etag: self.client.delete_asset(agent_id, etag), None)
+
+    async def _until_offboarded(self, agent_id: str, report: Callable[[str], None]) -> None:
+        """Poll the boarding status, then the agent asset's `locks`, with backoff (0.25 s doubling
+        to 5 s) until offboarded and unlocked; `OffboardTimeoutError` after `offboard_wait` seconds.
+        Decided from the status enum and the typed `locks` list, never from message text."""
+        loop = asyncio.get_running_loop()
+        started, delay = loop.time(), 0.25
+        while True:
+            status = (await self.client.get_boarding_status(agent_id)).get("status")
+            locks: list[Any] = []
+            if status in OFFBOARDED_STATES:
+                locks = list((await self.live_asset(agent_id)).get("locks") or [])
+                if not locks:
+                    return
+            waited = loop.time() - started
+            what = (f"asset locked ({', '.join(str(lock.get('reasonCode')) for lock in locks)})" if locks
+                    else f"boarding status {status}")
+            if waited >= self.offboard_wait:
+                raise OffboardTimeoutError(
+                    f"agent {agent_id}: offboarding did not finish within {self.offboard_wait:g}s "
+                    f"(still {what}); nothing was deleted, apply again later")
+            report(f"offboarding agent {agent_id}: {what}, waited {waited:.1f}s of {self.offboard_wait:g}s")
+            await self._sleep(min(delay, max(0.0, self.offboard_wait - waited)))
+            delay = min(delay * 2, 5.0)
 
     # -- data source configuration -------------------------------------------------------------
     async def _dsc(self, change: Change, ctx: ApplyContext) -> str | None:

@@ -14,6 +14,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.lease import Observation, StackLease
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
     Interpretation,
@@ -23,7 +24,9 @@ from provisioner.providers.insights_hub.live import (
     classify_assets,
     etag_of,
     interpret_steps,
+    is_deleted,
     is_root_asset,
+    live_assets,
     live_hash,
     pinned_addresses,
 )
@@ -52,12 +55,32 @@ class InsightsHubProvider:
     platform = "insights_hub"
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
-                 resources: Sequence[Resource]) -> None:
+                 resources: Sequence[Resource], lease: StackLease | None = None,
+                 offboard_wait: float = 60.0) -> None:
         self.client = client
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
-        self.ops = Operations(client, tenant=tenant, stack=stack)
+        self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
+        self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
+                              offboard_wait=offboard_wait)
+        self._observed: Observation | None = None  # the lease where the last read began
+
+    async def acquire_lease(self, *, plan_read_here: bool) -> None:
+        """Take the stack's lease (`LeaseHeldError` after a bounded wait). Creates skip the lookup
+        before each write only when the plan was read here and no other apply of the stack has
+        taken the lease since that read began: then nothing the read missed can exist."""
+        if self.lease.held:
+            await self.lease.acquire()
+            return
+        taken = await self.lease.acquire(self._observed if plan_read_here else None)
+        self.ops.guarded = not taken.since_observed
+
+    async def release_lease(self) -> None:
+        """Give the stack's lease back; creates look before they write again."""
+        await self.lease.release()
+        if not self.lease.held:
+            self.ops.guarded = True
 
     @property
     def kinds(self) -> Mapping[str, KindSpec]:
@@ -74,7 +97,11 @@ class InsightsHubProvider:
         asset (whose marker says it is this stack's) is listed, or earlier, when an agent with
         the name of a configured agent is listed (agent id = asset id). A DSC read of an agent that
         turns out not to be this stack's is dropped (one extra call in that rare case).
+
+        The stack's lease is looked at first (one call, answered before any list is sent), so an
+        apply of this plan can tell whether another apply wrote since (`acquire_lease`).
         """
+        observed = await self.lease.observe()
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
         pinned = pinned_addresses(desired)
         agent_names = {r.attrs.get("name") for r in desired if r.kind == kinds.AGENT}
@@ -85,7 +112,7 @@ class InsightsHubProvider:
                 dsc_reads[agent_id] = asyncio.ensure_future(self._dsc_or_none(agent_id))
 
         def dsc_reads_of_assets(page: list[JSONDict]) -> None:
-            for asset in page:
+            for asset in live_assets(page):
                 address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
                 if address is not None and address.startswith(AGENT_PREFIX):
                     start_dsc_read(asset["assetId"])
@@ -104,6 +131,7 @@ class InsightsHubProvider:
                 self.client.list_mappings(),
                 self.client.list_event_mappings(),
             )
+            assets = live_assets(assets)
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
@@ -128,6 +156,9 @@ class InsightsHubProvider:
                 found[agent_id] = answer
         run_all(_prune_steps(state, add_data_sources(state, info, found), wanted))
         state.api_calls = self.client.stats.total
+        self._observed = observed
+        self.ops.note_agent_assets({address: asset_id for asset_id, address in info.agent_address.items()
+                                    if address not in state.managed})
         return state
 
     def _interpret_steps(self, snap: Snapshot, wanted: Mapping[str, Resource], info: Interpretation,
@@ -169,10 +200,11 @@ class InsightsHubProvider:
             if live.kind == kinds.ASSET_TYPE:
                 return etag_of(await self.client.get_asset_type(sid))
             if live.kind == kinds.ASSET:
-                return etag_of(await self.client.get_asset(sid))
+                asset = await self.client.get_asset(sid)
+                return None if is_deleted(asset) else etag_of(asset)
             if live.kind == kinds.AGENT:
                 agent, asset = await asyncio.gather(self.client.get_agent(sid), self.client.get_asset(sid))
-                return f"{etag_of(agent)}/{etag_of(asset)}"
+                return None if is_deleted(asset) else f"{etag_of(agent)}/{etag_of(asset)}"
             if live.kind == kinds.DATA_SOURCES:
                 dsc = await self.client.get_dsc(sid)
                 return etag_of(dsc) if dsc.get("configurationId") and dsc.get("dataSources") else None

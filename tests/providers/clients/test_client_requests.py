@@ -78,6 +78,19 @@ async def test_hal_paging_without_page_info_follows_next_links(ih_factory, serve
     server.handler = handler
     async with ih_factory() as client:
         assert [a["assetId"] for a in await client.list_assets()] == ["0", "1", "2"]
+    # deleted assets stay listed with a `deleted` timestamp unless the filter excludes them
+    assert {params(r)["filter"] for r in server.api_requests()} == {'{"deleted":null}'}
+
+
+async def test_asset_lists_keep_the_callers_filter_and_exclude_deleted_assets(ih_factory,
+                                                                              server: Server) -> None:
+    server.handler = lambda r: json_response(200, hal("assets", [], 0, None))
+    async with ih_factory() as client:
+        await client.list_assets({"name": "Pump"})
+        await client.list_assets({"name": "Pump"}, include_deleted=True)
+    filtered, everything = server.api_requests()
+    assert json.loads(params(filtered)["filter"]) == {"name": "Pump", "deleted": None}
+    assert json.loads(params(everything)["filter"]) == {"name": "Pump"}
 
 
 async def test_hal_paging_stops_at_a_short_page_when_nothing_else_is_known(
@@ -118,9 +131,13 @@ async def test_spring_paging_for_agents_and_mappings(ih_factory, server: Server)
     assert len(agents) == 3
     first = server.api_requests()[0]
     assert first.url.path == "/api/mindconnect/v3/dataPointMappings"
-    assert params(first) == {"filter": '{"agentId":"ag1","entityId":"e1"}', "page": "0", "size": "2000"}
+    # pages 1.. are fetched concurrently: a stable sort makes them cut one order (vendor evidence row 7)
+    assert params(first) == {"filter": '{"agentId":"ag1","entityId":"e1"}', "sort": "id,asc", "page": "0",
+                             "size": "2000"}
     assert first.headers["accept"] == "application/json"
-    assert server.api_requests()[3].url.path == "/api/agentmanagement/v3/agents"
+    agents_first = server.api_requests()[3]
+    assert agents_first.url.path == "/api/agentmanagement/v3/agents"
+    assert params(agents_first)["sort"] == "id,asc"
 
 
 async def test_spring_paging_stops_on_empty_content(ih_factory, server: Server) -> None:
@@ -179,7 +196,8 @@ async def test_asset_and_agent_requests(ih_factory, server: Server) -> None:
     assert delete.headers["if-match"] == "3"
     assert dsc.url.path == "/api/agentmanagement/v3/agents/ag1/dataSourceConfiguration"
     assert dsc.headers["if-match"] == "0"
-    assert event.method == "PATCH" and event.headers["content-type"] == "application/merge-patch+json"
+    # the MindConnect spec declares application/json for this PATCH (mindconnect-v3-6-0.yaml:67)
+    assert event.method == "PATCH" and event.headers["content-type"] == "application/json"
     assert event_delete.headers["if-match"] == "1"
     assert offboard.url.path == "/api/agentmanagement/v3/agents/ag1/boarding/offboard"
 

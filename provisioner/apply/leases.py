@@ -1,0 +1,47 @@
+"""Per-stack apply leases around an apply: at most one apply of a stack writes to a platform at a time.
+
+A provider that can lease (`LeasingProvider`, today Insights Hub: see
+`provisioner.providers.insights_hub.lease`) is asked to take its lease before the first write and
+to give it back after the last; a provider without one is left alone. `plan_read_here` tells the
+provider whether the plan was read by this session just before (so it may trust that read when
+nothing else took the lease since) or comes from elsewhere (a saved plan: it must look before
+it creates).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from typing import Protocol, runtime_checkable
+
+from provisioner.model import Provider
+
+
+@runtime_checkable
+class LeasingProvider(Protocol):
+    """A provider with a per-stack lease."""
+
+    async def acquire_lease(self, *, plan_read_here: bool) -> None:
+        """Take the stack's lease (waiting a bounded time); raise a `ProvisionError` naming the holder."""
+        ...
+
+    async def release_lease(self) -> None:
+        """Give the lease back."""
+        ...
+
+
+@asynccontextmanager
+async def stack_leases(providers: Mapping[str, Provider], platforms: Iterable[str], *,
+                       plan_read_here: bool) -> AsyncIterator[None]:
+    """Hold the lease of every leasing provider among `platforms` for the block."""
+    held: list[LeasingProvider] = []
+    try:
+        for name in sorted(set(platforms)):
+            provider = providers.get(name)
+            if isinstance(provider, LeasingProvider):
+                await provider.acquire_lease(plan_read_here=plan_read_here)
+                held.append(provider)
+        yield
+    finally:
+        for leasing in reversed(held):
+            await leasing.release_lease()

@@ -1,0 +1,311 @@
+"""A per-stack apply lease on an Insights Hub tenant, built on Asset Management's optimistic concurrency.
+
+The lease is one private static aspect type per stack, `<tenant>.provisionlease_<hash of stack>`,
+whose description says who holds it and until when. It is taken by creating that type with
+`PUT … If-None-Match: *` (assetmanagement-v3-18-4.yaml: `ifNoneMatchStar` on saveAspectType), or,
+when it exists and is free or expired, by a merge-patch of its description with `If-Match` on
+its etag; renewed and released the same way. Two applies can never both hold it: every take is a
+conditional write, and the service refuses all but one (412). The type is never deleted, so its
+etag counts every take and release: an apply that finds the etag where its own read saw it knows
+that no other apply of the stack wrote in between (`Taken.since_observed`).
+
+Expiry is wall-clock time (UTC): an apply that dies holding the lease blocks others for at most
+`ttl` seconds (at once, when it ran on the same host: its pid is gone); a live holder renews
+every `ttl / 3`. A holder that finds its lease taken over
+(it stalled past the expiry) is `lost` and must stop writing (`check`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import getpass
+import hashlib
+import os
+import re
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from provisioner.errors import ProvisionError
+from provisioner.providers.http.errors import (
+    AmbiguousWriteError,
+    ConflictError,
+    NotFoundError,
+    PreconditionFailedError,
+)
+
+JSONDict = dict[str, Any]
+NAME_PREFIX = "provisionlease_"
+FREE = "free"
+_DESCRIPTION = re.compile(r"^provision apply lease: (?P<state>\S+)(?: until (?P<until>\S+))?")
+
+
+class LeaseClient(Protocol):
+    """The aspect type calls the lease needs (a subset of `InsightsHubClient`)."""
+
+    async def get_aspect_type(self, type_id: str) -> JSONDict: ...
+    async def put_aspect_type(self, type_id: str, body: JSONDict, *, if_match: int | str | None = None,
+                              if_none_match_star: bool = False) -> JSONDict: ...
+    async def patch_aspect_type(self, type_id: str, patch: JSONDict, etag: int | str) -> JSONDict: ...
+
+
+class LeaseHeldError(ProvisionError):
+    """Another apply of the stack holds the lease and did not release it within the wait."""
+
+    def __init__(self, stack: str, holder: str, until: str, waited: float) -> None:
+        self.holder, self.until = holder, until
+        super().__init__(f"stack {stack!r} is being applied by {holder} (lease until {until}); "
+                         f"waited {waited:.0f}s. Try again when that apply has finished.")
+
+
+class LeaseLostError(ProvisionError):
+    """This apply's lease expired and another apply took it over: writing on would race it."""
+
+
+def lease_type_id(tenant: str, stack: str) -> str:
+    """The lease's aspect type id: `<tenant>.provisionlease_<20 hex digits of sha256(stack)>`."""
+    digest = hashlib.sha256(stack.encode()).hexdigest()[:20]
+    return f"{tenant}.{NAME_PREFIX}{digest}"
+
+
+def is_lease_type(obj: JSONDict) -> bool:
+    """True for a lease aspect type (the engine's read and the importer skip them)."""
+    return str(obj.get("name", "")).startswith(NAME_PREFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class LeaseState:
+    """What a lease type says: its holder (`free` when released), expiry (epoch s) and etag."""
+
+    holder: str
+    until: float
+    etag: int | str
+
+    def takeable(self, now: float, me: str) -> bool:
+        """Free, expired, this holder's own, or held by a process of this host that has died."""
+        return self.holder in (FREE, me) or self.until <= now or _dead_here(self.holder)
+
+
+def _dead_here(holder: str) -> bool:
+    """True when `holder` (`user@host/pid/random`) names this host and a pid that is not running:
+    an apply killed here gave up its lease without releasing it."""
+    parts = holder.split("/")
+    if len(parts) != 3 or not parts[1].isdigit() or parts[0].rsplit("@", 1)[-1] != _host():
+        return False
+    try:
+        os.kill(int(parts[1]), 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OverflowError, OSError):
+        return False
+    return False
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())
+
+
+def parse_lease(obj: JSONDict) -> LeaseState:
+    """The state of a lease aspect type; an unreadable description counts as free."""
+    found = _DESCRIPTION.match(str(obj.get("description") or ""))
+    etag = obj.get("etag", 0)
+    if found is None or found["state"] == FREE or not found["until"]:
+        return LeaseState(FREE, 0.0, etag)
+    try:
+        until = datetime.fromisoformat(found["until"].replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        until = 0.0
+    return LeaseState(found["state"], until, etag)
+
+
+def _stamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def default_holder() -> str:
+    """`user@host/pid/random`: names the apply in a refusal; no spaces or quotes."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    user = re.sub(r"[^A-Za-z0-9._-]", "_", user)[:40]
+    return f"{user}@{_host()[:60]}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """The lease type's etag when a read began (None: it did not exist yet)."""
+
+    etag: int | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Taken:
+    """How the lease was taken: `since_observed` is true when nothing took or released it between
+    the observation the caller passed to `acquire` and this take."""
+
+    since_observed: bool
+
+
+class StackLease:
+    """One stack's lease on one tenant; re-entrant (`acquire` twice, `release` twice)."""
+
+    def __init__(self, client: LeaseClient, *, tenant: str, stack: str, holder: str | None = None,
+                 ttl: float = 60.0, wait: float = 120.0, poll: float = 1.0,
+                 clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self.client = client
+        self.stack = stack
+        self.type_id = lease_type_id(tenant, stack)
+        self.holder = holder or default_holder()
+        self.ttl, self.wait, self.poll = ttl, wait, poll
+        self._clock, self._sleep = clock, sleep
+        self._etag: int | str | None = None
+        self._until = 0.0  # the expiry of the last successful take or renewal
+        self._depth = 0
+        self._lost = False
+        self._renewer: asyncio.Task[None] | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._depth > 0 and not self._lost
+
+    def check(self) -> None:
+        """Raise `LeaseLostError` when the lease was taken over while this apply held it, or its
+        expiry passed without a renewal (another apply may take it over any moment)."""
+        if self._lost or (self._depth and self._clock() >= self._until):
+            raise LeaseLostError(f"the apply lease of stack {self.stack!r} expired and another apply "
+                                 "took it over; stopped writing to avoid racing it")
+
+    # -- observation -------------------------------------------------------------------------------
+    async def observe(self) -> Observation:
+        """Where the lease is now; a read that starts after this answer and an `acquire` given it
+        learn whether any other apply of the stack took the lease in between."""
+        try:
+            return Observation((await self.client.get_aspect_type(self.type_id))["etag"])
+        except NotFoundError:
+            return Observation(None)
+
+    # -- take, renew, release ----------------------------------------------------------------------
+    def _body(self, holder: str, until: float) -> JSONDict:
+        state = FREE if holder == FREE else f"{holder} until {_stamp(until)}"
+        return {"description": f"provision apply lease: {state} (stack {self.stack})"[:255].replace("'", "")}
+
+    async def acquire(self, observed: Observation | None = None) -> Taken:
+        """Take the lease, waiting up to `wait` seconds while another apply holds it (polling after
+        0.05 s, doubling up to `poll` seconds).
+
+        `observed` is what `observe` returned before the caller read the tenant; the answer says
+        whether the lease is still where it was then (never, without one). Raises `LeaseHeldError`.
+        """
+        if self._depth:
+            self.check()
+            self._depth += 1
+            return Taken(False)
+        started, delay = self._clock(), min(0.05, self.poll)
+        while True:
+            now = self._clock()
+            taken = await self._try_take(now)
+            if isinstance(taken, int | str):
+                before = taken
+                break
+            if taken is None:
+                continue  # a race with another taker: look again at once
+            if now - started >= self.wait:
+                raise LeaseHeldError(self.stack, taken.holder, _stamp(taken.until), now - started)
+            await self._sleep(min(delay, self.wait - (now - started)))
+            delay = min(delay * 2, self.poll)  # a short apply ahead is noticed at once, a long one polled
+        self._depth, self._lost = 1, False
+        self._renewer = asyncio.ensure_future(self._renew_loop())
+        if observed is None:
+            return Taken(False)
+        return Taken(before == ("absent" if observed.etag is None else observed.etag))
+
+    async def _try_take(self, now: float) -> int | str | LeaseState | None:
+        """One attempt: the etag the lease had before this take ("absent" when created), the
+        holder's state when it is held, or None after losing a race."""
+        body = {"name": self.type_id.split(".", 1)[1], "category": "static", "scope": "private",
+                **self._body(self.holder, now + self.ttl),
+                "variables": [{"name": "holder", "dataType": "STRING", "length": 255, "searchable": False,
+                               "qualityCode": False}]}
+        self._until = now + self.ttl
+        try:
+            created = await self.client.put_aspect_type(self.type_id, body, if_none_match_star=True)
+            self._etag = created["etag"]
+            return "absent"
+        except (PreconditionFailedError, ConflictError):
+            pass  # it exists
+        except AmbiguousWriteError:
+            return await self._mine_after_ambiguity("absent")
+        current = parse_lease(await self.client.get_aspect_type(self.type_id))
+        if not current.takeable(now, self.holder):
+            return current
+        try:
+            patched = await self.client.patch_aspect_type(
+                self.type_id, self._body(self.holder, now + self.ttl), current.etag)
+        except PreconditionFailedError:
+            return None
+        except AmbiguousWriteError:
+            return await self._mine_after_ambiguity(current.etag)
+        self._etag = patched["etag"]
+        return current.etag
+
+    async def _mine_after_ambiguity(self, before: int | str) -> int | str | None:
+        """After a take of unknown outcome: `before` when the lease now names this holder, None
+        (look again) when it does not or does not exist at all."""
+        try:
+            obj = await self.client.get_aspect_type(self.type_id)
+        except NotFoundError:
+            return None
+        if parse_lease(obj).holder == self.holder:
+            self._etag = obj["etag"]
+            return before
+        return None
+
+    async def _write(self, holder: str, until: float) -> bool:
+        """Renew or release with If-Match on the held etag; False when someone else holds it now."""
+        assert self._etag is not None
+        try:
+            self._etag = (await self.client.patch_aspect_type(self.type_id, self._body(holder, until),
+                                                              self._etag))["etag"]
+            return True
+        except (PreconditionFailedError, AmbiguousWriteError):
+            obj = await self.client.get_aspect_type(self.type_id)
+            state = parse_lease(obj)
+            if state.holder == (FREE if holder == FREE else self.holder):
+                self._etag = obj["etag"]
+                return True
+            return False
+
+    async def _renew_loop(self) -> None:
+        while True:
+            await self._sleep(self.ttl / 3)
+            try:
+                until = self._clock() + self.ttl
+                if not await self._write(self.holder, until):
+                    self._lost = True
+                    return
+                self._until = until
+            except Exception:
+                continue  # a failed renewal is retried; `check` refuses once the expiry has passed
+
+    async def release(self) -> None:
+        """Give the lease back (the outermost release frees it for the next apply)."""
+        if self._depth == 0:
+            return
+        self._depth -= 1
+        if self._depth:
+            return
+        if self._renewer is not None:
+            self._renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._renewer
+            self._renewer = None
+        if not self._lost:
+            await self._write(FREE, 0.0)
+        self._etag = None
