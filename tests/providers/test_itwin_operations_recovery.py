@@ -120,3 +120,20 @@ async def test_a_failed_remove_of_an_entity_still_there_is_raised(ops: Operation
     gone = Change(Action.DELETE, CONN, kinds.CONNECTION, {}, None, server_id=node_id)
     with pytest.raises(AmbiguousWriteError):
         await ops.apply(gone, ApplyContext(ids={CONN: node_id}, changes={CONN: gone}))
+
+
+async def test_a_recovery_read_records_no_older_sibling(ops: Operations, sandbox: Sandbox) -> None:
+    """The tree read after an ambiguous create also shows siblings made earlier; a later re-create
+    of one of them (a replace: delete, then create) must make a new entity, not reuse the old id."""
+    node_id = await make_connection(ops)
+    ctx = ApplyContext(ids={CONN: node_id})
+    logger = create(DEVICE, kinds.DEVICE, DEVICE_ATTRS)
+    old_id = await ops.apply(logger, ctx)
+    sandbox.faults.set_spec("commit-fail=100%@/api/integrations/integrate")
+    other = create(f"{CONN}.devices.other", kinds.DEVICE, DEVICE_ATTRS)
+    assert await ops.apply(other, ctx) is not None  # found by the tree read
+    sandbox.faults.set_spec("")
+    await ops.apply(Change(Action.DELETE, DEVICE, kinds.DEVICE, DEVICE_ATTRS, None, server_id=old_id), ctx)
+    new_id = await ops.apply(logger, ctx)
+    assert new_id != old_id
+    assert new_id in {e["id"] for e in sandbox.snapshot()["itwin"]["entities"]}

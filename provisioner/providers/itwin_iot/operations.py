@@ -80,10 +80,11 @@ class Operations:
         return [bodies.device_entry(c.after, self.ref(c.address), "new", self._sensor_entries(ctx, c.address))
                 for c in self._children(ctx, connection, "devices")]
 
-    def _record(self, response: Mapping[str, Any]) -> None:
+    def _record(self, response: Mapping[str, Any], under: str | None = None) -> None:
         """Remember the ids the service gave every entity of an integrate response, by refId.
 
-        A connection's id is that of the node holding its marker device.
+        A connection's id is that of the node holding its marker device. With `under`, only that
+        address and its descendants are kept (a tree read also shows entities made long ago).
         """
         integration = response.get("integration") or {}
         node_id = (integration.get("node") or {}).get("id")
@@ -97,16 +98,20 @@ class Operations:
             if not serial.startswith(prefix) or not entity.get("id"):
                 continue
             keys = serial[len(prefix):].split("/")
+            address = address_for(keys)
+            if under is not None and address != under and not address.startswith(under + "."):
+                continue
             if len(keys) == 1:
                 if node_id:
-                    self._done[address_for(keys)] = str(node_id)
+                    self._done[address] = str(node_id)
             else:
-                self._done[address_for(keys)] = str(entity["id"])
+                self._done[address] = str(entity["id"])
 
     async def _find_in_tree(self, node_id: str, address: str) -> str | None:
-        """The id of `address` in a node's tree (recording every entity of this stack found there)."""
-        self._record(await self.client.get_tree(node_id))
-        return self._done.get(address)
+        """The id of `address` in a node's tree (recording it and its descendants found there, which
+        an earlier attempt of the same creating call made)."""
+        self._record(await self.client.get_tree(node_id), under=address)
+        return self._done.pop(address, None)
 
     async def _find_connection(self, address: str) -> str | None:
         """The node holding the connection's marker device (the smallest id if there are twins)."""
@@ -131,7 +136,7 @@ class Operations:
         self._record(response)
         if address not in self._done:
             raise ProvisionError(f"{address}: the integrate response did not contain refId {ref}")
-        return self._done[address]
+        return self._done.pop(address)
 
     def _cascaded(self, ctx: ApplyContext, address: str) -> bool:
         """True when an ancestor of `address` is deleted in this apply (the service cascades)."""
