@@ -58,6 +58,13 @@ def _is_loopback(host: str) -> bool:
     "they are ignored and the service names the node, as the vendor's example shows).",
 )
 @click.option(
+    "--itwin-node-updates/--no-itwin-node-updates",
+    default=True,
+    show_default=True,
+    help="iTwin integrate accepts node-level changeState 'update' with props (undocumented, an "
+    "inference); --no-itwin-node-updates refuses it with 422.",
+)
+@click.option(
     "--boarding-delay",
     default=0.2,
     show_default=True,
@@ -96,6 +103,7 @@ def sandbox(
     itwin_project: str,
     itwin_api_key: str,
     itwin_node_props_at_creation: bool,
+    itwin_node_updates: bool,
     boarding_delay: float,
     delete_guard_status: str,
     missing_if_match_status: str,
@@ -133,6 +141,7 @@ def sandbox(
         itwin_project=itwin_project,
         itwin_api_key=itwin_api_key,
         itwin_node_props_at_creation=itwin_node_props_at_creation,
+        itwin_node_updates=itwin_node_updates,
         boarding_delay_s=boarding_delay,
         delete_guard_status=409 if delete_guard_status == "409" else 400,
         missing_if_match_status=412 if missing_if_match_status == "412" else 400,
@@ -163,6 +172,8 @@ def sandbox(
     )
     if itwin_node_props_at_creation:
         lines.append("  node props         applied at creation (--itwin-node-props-at-creation)")
+    if not itwin_node_updates:
+        lines.append("  node updates       refused with 422 (--no-itwin-node-updates)")
     lines += [
         f"Admin                {url}/_sandbox/(reset|seed|snapshot|counts|faults|quota|latency)",
         f"State                {state if state else 'in memory (lost on exit)'}",

@@ -14,7 +14,8 @@ from provisioner.sandbox.settings import SandboxSettings
 def itwin_settings(settings: SandboxSettings) -> ItwinSettings:
     """The iTwin half's settings from the sandbox's `itwin_*` fields."""
     return ItwinSettings(project=settings.itwin_project, api_key=settings.itwin_api_key,
-                         node_props_at_creation=settings.itwin_node_props_at_creation)
+                         node_props_at_creation=settings.itwin_node_props_at_creation,
+                         node_updates=settings.itwin_node_updates)
 
 
 class ItwinHalf:

@@ -89,3 +89,17 @@ async def test_a_silent_page_cap_truncates_no_read(tmp_path: Path) -> None:
     await assert_converged(project, sandbox)
     assert await apply(project, sandbox) == 0
     assert itwin_counts(sandbox) == created
+
+
+async def test_a_service_refusing_node_updates_gets_no_second_connection(tmp_path: Path) -> None:
+    """The stricter alternative to the node-update inference: the apply says what failed and why,
+    the connection and its subtree exist once, and a re-apply creates nothing more."""
+    project = load_project(copy_example("quickstart", tmp_path))
+    sandbox = Sandbox(SandboxSettings(boarding_delay_s=0.0, itwin_node_updates=False))
+    for _ in range(2):
+        async with open_session(project.config, transport=sandbox.transport()) as session:
+            plan, live = await make_plan(session)
+            report = await apply_plan(session, plan, ApplyOptions(), live=live)
+        assert list(report.failed) == ["itwin_iot.connections.north"], report.failed
+        assert "refused to set the name" in report.failed["itwin_iot.connections.north"]
+        assert itwin_counts(sandbox) == {"node": 1, "device": 2, "sensor": 2}

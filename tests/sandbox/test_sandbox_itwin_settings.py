@@ -50,3 +50,18 @@ async def test_cli_flag_switches_node_props_at_creation(monkeypatch: pytest.Monk
     assert response.status_code == 200
     props = response.json()["integration"]["node"]["props"]
     assert (props["NAME"] == "Site" and props["SERIAL_NO"] == "site-1") is flag
+
+
+async def test_cli_flag_refuses_node_updates(monkeypatch: pytest.MonkeyPatch) -> None:
+    app, banner = _served_app(monkeypatch, "--no-itwin-node-updates")
+    assert "node updates       refused with 422" in banner
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1",
+                                 headers={"Authorization": "ApiKey sandbox-key"}) as client:
+        params = {"projectIds": "sandbox-project"}
+        made = await client.post("/api/integrations/integrate", params=params,
+                                 json={"integration": {"changeState": "new"}})
+        node_id = made.json()["integration"]["node"]["id"]
+        update = {"integration": {"nodeId": node_id, "changeState": "update", "props": {"NAME": "x"}}}
+        refused = await client.post("/api/integrations/integrate", params=params, json=update)
+    assert refused.status_code == 422
+    assert "node updates" not in _served_app(monkeypatch)[1]

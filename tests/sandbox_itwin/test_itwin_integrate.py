@@ -293,6 +293,20 @@ async def test_node_update(client: httpx.AsyncClient) -> None:
     assert change.status_code == 422
 
 
+async def test_node_updates_switched_off_are_refused_and_change_nothing(
+    settings: ItwinSettings, client: httpx.AsyncClient
+) -> None:
+    settings.node_updates = False
+    node_id = (await new_node(client, [device("d")]))["node"]["id"]
+    response = await integrate(client, {"nodeId": node_id, "changeState": "update", "props": {"NAME": "N2"}})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "InvalidProcessIntegrationRequest"
+    assert (await tree(client, node_id))["node"]["props"]["NAME"].startswith("Data Source API Import ")
+    # devices under the node are still changed through it
+    added = await integrate(client, {"nodeId": node_id, "devices": [device("d2")]})
+    assert added.status_code == 200
+
+
 async def test_node_remove_cascades_everywhere(client: httpx.AsyncClient, store: ItwinStore) -> None:
     body = await new_node(client, [device("d", [generic_sensor("s")])])
     node_id = body["node"]["id"]

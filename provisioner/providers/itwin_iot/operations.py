@@ -178,11 +178,11 @@ class Operations:
                 created = await self._integrate_create(request, address, None)
                 props = bodies.node_request(created, state="update", attrs=after, creating=True)
                 if props["integration"]["props"]:
-                    await self.client.integrate(self.project, props)
+                    await self._update_node(address, created, props)
                 return created
             node_id = change.server_id or ctx.ids[address]
             request = bodies.node_request(node_id, state="update", attrs=after)
-            await self.client.integrate(self.project, request)
+            await self._update_node(address, node_id, request)
             return None
         node_id = ctx.ids.get(address_for(keys[:1]))
         if node_id is None:
@@ -205,6 +205,17 @@ class Operations:
             return await self._integrate_create(request, address, node_id)
         await self.client.integrate(self.project, request)
         return None
+
+    async def _update_node(self, address: str, node_id: str, request: JSONDict) -> None:
+        """A node-level update (undocumented: node props are set in the iTwin app, seed L3118-L3128);
+        a refusal is reported as such, with what to do about it."""
+        try:
+            await self.client.integrate(self.project, request)
+        except ApiValidationError as exc:
+            raise ProvisionError(
+                f"{address}: the service refused to set the name, location or notes of connection "
+                f"{node_id} by a node update ({exc}); set them in the iTwin app, or leave them out of "
+                "the configuration") from exc
 
     async def _integrate_remove(self, body: JSONDict, address: str, node_id: str) -> None:
         """Remove; when the outcome is unknown or it is refused, the entity being gone already

@@ -34,6 +34,9 @@ class ItwinSettings:
     # itself (SERIAL_NO "B6627B", NAME "Data Source API Import B6627B", L2888-L2892). On: the old
     # inference from the tutorial's node props.
     node_props_at_creation: bool = False
+    # Accept integration.nodeId + changeState "update" + props (undocumented; the seed shows node props
+    # set in the UI, L3118-L3128). Off: refused with 422, the stricter alternative.
+    node_updates: bool = True
     # projectIds is documented as required on integrate and sensors/metrics.
     require_project_on_writes: bool = True
     # api.bentley.com sits behind APIM, which accepts only IMS tokens.
