@@ -234,8 +234,11 @@ def maxrss_mb() -> float:
 # -- the apply's minimum calls ------------------------------------------------------------------
 
 # Creates: one call per object, except an agent (its core.mclib asset, then the agent) and iTwin
-# children created together with their parent (one integrate carries the whole new subtree).
+# children created together with their parent (one integrate carries the whole new subtree). A
+# connection with a name, location or notes needs a node update after its create: the service
+# ignores node props at creation and names the node itself (iTwin seed L2977, L2888-L2892).
 CREATE_CALLS = {"insights_hub.agent": 2}
+CONNECTION_PROPS = ("name", "location", "notes")
 
 
 def node_min_calls(node: Node, graph: ExecutionGraph) -> int:
@@ -246,6 +249,9 @@ def node_min_calls(node: Node, graph: ExecutionGraph) -> int:
             parent = change.address.rsplit(".", 2)[0]
             if Node(parent, Action.CREATE) in graph.changes:
                 return 0  # sent inside the parent's integrate
+        if change.kind == "itwin_iot.connection":
+            after = change.after or {}
+            return 2 if any(after.get(k) is not None for k in CONNECTION_PROPS) else 1
         return CREATE_CALLS.get(change.kind, 1)
     if node.op is Action.UPDATE:
         return 1

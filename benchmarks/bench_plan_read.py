@@ -5,9 +5,10 @@ plans it (no changes expected) and prints:
 
 1. API calls made by the plan vs the minimum the APIs allow: every list at the largest page size
    the sandbox accepts (Asset Management `max_page_size`, 2000 for Agent Management and
-   MindConnect, iTwin `max_page_size`; iTwin pages carry no totals, so a list of n needs
-   n // size + 1 pages), one data source configuration GET per managed agent (no list endpoint),
-   and one token request per token-authenticated vendor. Target: ratio <= 1.1.
+   MindConnect; iTwin at the client's page size 100, the seed's; iTwin pages carry no totals and
+   a short page may be a silent cap, so a list of n needs ceil(n / size) + 1 pages), one data
+   source configuration GET per managed agent (no list endpoint), and one token request per
+   token-authenticated vendor. Target: ratio <= 1.1.
    Counted in-process, with the client's call statistics.
 2. With injected latency (default 20 ms), the plan's wall time (best of `--repeat` runs: the
    least disturbed by other processes; all runs are printed) vs the
@@ -47,6 +48,7 @@ from _fleet import PlanRun, ratio, table, verdict
 from provisioner import event_loop
 from provisioner.config import Project
 from provisioner.providers.http.network_transport import NetworkTransport
+from provisioner.providers.itwin_iot.client import PAGE_SIZE as ITWIN_PAGE_SIZE
 from provisioner.sandbox import Sandbox
 
 SPRING_MAX_PAGE = 2000  # Agent Management and MindConnect lists (sandbox page_params max)
@@ -60,8 +62,9 @@ def _pages(n: int, size: int) -> int:
 
 
 def _pages_no_total(n: int, size: int) -> int:
-    """Pages of a list without totals: the last page is the first short (possibly empty) one."""
-    return n // size + 1
+    """Pages of a list without totals or a documented maximum page size: a short page may be a
+    silent cap, so the read ends only on an empty page."""
+    return -(-n // size) + 1
 
 
 def minimum_read_calls(snapshot: Mapping[str, Any], *, tenant: str, managed_agents: int,
@@ -180,7 +183,7 @@ async def measure(project: Project, sandbox: Sandbox, *, latency_ms: float, repe
     sandbox.settings.latency_ms = 0.0
     counted: PlanRun = await _fleet.plan_fleet(project, sandbox)
     snapshot = sandbox.snapshot()
-    itwin_page = int(getattr(sandbox.itwin.settings, "max_page_size", 1000))
+    itwin_page = min(ITWIN_PAGE_SIZE, sandbox.itwin.settings.max_page_size)
     minimum = minimum_read_calls(snapshot, tenant=sandbox.settings.tenant,
                                  managed_agents=_managed_agents(project),
                                  am_page=sandbox.settings.max_page_size, itwin_page=itwin_page,

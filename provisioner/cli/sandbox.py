@@ -65,6 +65,19 @@ def _write_status(value: str) -> Literal[404, 403, 400]:
 @click.option("--itwin-project", default="sandbox-project", show_default=True, help="iTwin project id.")
 @click.option("--itwin-api-key", default="sandbox-key", show_default=True, help="iTwin IoT API key.")
 @click.option(
+    "--itwin-node-props-at-creation",
+    is_flag=True,
+    help="iTwin integrate applies node-level refId/props when creating a node (an inference; by default "
+    "they are ignored and the service names the node, as the vendor's example shows).",
+)
+@click.option(
+    "--itwin-node-updates/--no-itwin-node-updates",
+    default=True,
+    show_default=True,
+    help="iTwin integrate accepts node-level changeState 'update' with props (undocumented, an "
+    "inference); --no-itwin-node-updates refuses it with 422.",
+)
+@click.option(
     "--boarding-delay",
     default=0.2,
     show_default=True,
@@ -164,6 +177,8 @@ def sandbox(
     app_client_secret: str,
     itwin_project: str,
     itwin_api_key: str,
+    itwin_node_props_at_creation: bool,
+    itwin_node_updates: bool,
     boarding_delay: float,
     delete_guard_status: str,
     missing_if_match_status: str,
@@ -209,6 +224,8 @@ def sandbox(
         app_client_secret=app_client_secret,
         itwin_project=itwin_project,
         itwin_api_key=itwin_api_key,
+        itwin_node_props_at_creation=itwin_node_props_at_creation,
+        itwin_node_updates=itwin_node_updates,
         boarding_delay_s=boarding_delay,
         delete_guard_status=409 if delete_guard_status == "409" else 400,
         missing_if_match_status=412 if missing_if_match_status == "412" else 400,
@@ -237,16 +254,19 @@ def sandbox(
         f"  service creds      {client_id} / {client_secret}   (POST {url}/oauth/token)",
         f"  app creds          {app_client_id} / {app_client_secret}   app {settings.app_name} "
         f"{settings.app_version}   (POST {url}/api/technicaltokenmanager/v3/oauth/token)",
-        "iTwin IoT" + ("" if instance.itwin.installed else "   (not installed in this build)"),
+        "iTwin IoT",
         f"  URL                {url}",
         f"  project            {itwin_project}",
         f"  API key            {itwin_api_key}",
     ]
-    if instance.itwin.installed:
-        ims = instance.itwin.settings
-        lines.append(
-            f"  IMS client creds   {ims.ims_client_id} / {ims.ims_client_secret}   (POST {url}/connect/token)"
-        )
+    ims = instance.itwin.settings
+    lines.append(
+        f"  IMS client creds   {ims.ims_client_id} / {ims.ims_client_secret}   (POST {url}/connect/token)"
+    )
+    if itwin_node_props_at_creation:
+        lines.append("  node props         applied at creation (--itwin-node-props-at-creation)")
+    if not itwin_node_updates:
+        lines.append("  node updates       refused with 422 (--no-itwin-node-updates)")
     lines += [
         f"Admin                {url}/_sandbox/(reset|seed|snapshot|counts|faults|quota|latency)",
         f"State                {state if state else 'in memory (lost on exit)'}",

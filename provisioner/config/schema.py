@@ -358,7 +358,7 @@ class Device(Model):
 
 
 class Connection(Model):
-    """An iTwin IoT connection (integration node), identified by a pinned id or its unique name."""
+    """An iTwin IoT connection (integration node), identified by a pinned id or by its marker device."""
 
     name: Annotated[str, Field(min_length=1)]
     id: Annotated[str, Field(min_length=1)] | None = None

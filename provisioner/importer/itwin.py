@@ -1,8 +1,9 @@
 """iTwin IoT live entities -> connection entries (with devices and sensors) and findings.
 
 Reuses the provider's normalization (`providers.itwin_iot.normalize`). Every connection, device
-and sensor is pinned by its id: the node keeps its id as identity (a node's refId can only be
-set at creation), devices and sensors receive this stack's refId on the next apply.
+and sensor is pinned by its id: the node keeps its id as identity, devices and sensors receive
+this stack's refId on the next apply. Connection marker devices (`providers.itwin_iot.identity`)
+are identity, not configuration: they are never imported.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from provisioner.importer.keys import Candidate, allocate, slug
 from provisioner.importer.model import Entry, Imported, JSONDict
 from provisioner.importer.select import Selection
 from provisioner.importer.values import compact
+from provisioner.providers.itwin_iot import identity
 from provisioner.providers.itwin_iot import normalize as norm
 from provisioner.providers.marker import parse_ref_id
 
@@ -46,8 +48,13 @@ class ItwinImport:
         self.out = Imported()
         self.nodes = {str(n["id"]): n for n in nodes}
         self.devices: dict[str, list[JSONDict]] = defaultdict(list)
+        self.marked_by: dict[str, set[str]] = defaultdict(set)  # node id -> stacks whose marker it holds
         for device in devices:
             node_id = (device.get("props") or {}).get("NODE_ID") or _parent_id(device, "/node")
+            marker = identity.marker_of(device)
+            if marker is not None:
+                self.marked_by[str(node_id)].add(marker[0])
+                continue
             self.devices[str(node_id)].append(device)
         self.sensors: dict[str, list[JSONDict]] = defaultdict(list)
         for sensor in sensors:
@@ -81,6 +88,9 @@ class ItwinImport:
                                        "has the same name")
                 continue
             names[name] = node_id
+            for stack in sorted(self.marked_by.get(node_id, set()) - {self.stack}):
+                self.out.note(subject, f"holds the marker device of stack {stack!r}, which still "
+                                       "manages it; it is now also claimed by its id pin")
             self._notes(subject, node)
             attrs = norm.connection_attrs(node)
             body = compact({"name": name, "id": node_id, "location": _location(attrs["location"]),

@@ -49,6 +49,10 @@ class SandboxSettings:
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"
+    # integrate applies node-level refId/props at creation (an inference; off = the seed's evidence)
+    itwin_node_props_at_creation: bool = False
+    # integrate accepts node-level updates (an inference; off = refused with 422)
+    itwin_node_updates: bool = True
     # persistence debounce; 0 writes after every mutating request
     save_debounce_s: float = 0.2
     clock: Callable[[], float] = field(default=time.time, repr=False)

@@ -13,10 +13,11 @@ from provisioner.pipeline import DEFAULT_PARALLELISM
 async def test_one_site_minimum_is_the_hand_count_and_the_bounds_follow_the_config() -> None:
     result = await bench.measure(bench.Config("t", 8, {"insights_hub": 4, "itwin_iot": 2}), 1, 1.0)
     # 3 aspect types + 1 asset type + 2 assets + agent (asset + agent) + DSC + 6 mappings
-    # + 1 event mapping; iTwin: one integrate carries connection, device and both sensors.
-    assert result.minimum == {"insights_hub": 3 + 1 + 2 + 2 + 1 + 6 + 1, "itwin_iot": 1}
+    # + 1 event mapping; iTwin: one integrate carries connection (with its marker), device and
+    # both sensors, one node update names the connection (the service ignores node props at creation).
+    assert result.minimum == {"insights_hub": 3 + 1 + 2 + 2 + 1 + 6 + 1, "itwin_iot": 2}
     assert result.nodes == 3 + 1 + 2 + 1 + 1 + 6 + 1 + 1 + 1 + 2
-    assert result.calls["itwin_iot"] == 1
+    assert result.calls["itwin_iot"] == 2
     # the minimum plus the stack lease's take and release: no list before or after any create
     assert result.calls["insights_hub"] == 16 + 2
     # the client's count is what the child sandbox served (measure raises otherwise)
@@ -27,7 +28,7 @@ async def test_one_site_minimum_is_the_hand_count_and_the_bounds_follow_the_conf
     assert result.critical_path_s >= 0.005
     bounds = result.bounds()
     assert bounds["insights_hub calls / 4"] == pytest.approx(result.calls["insights_hub"] * 0.001 / 4)
-    assert bounds["itwin_iot calls / 2"] == pytest.approx(0.001 / 2)
+    assert bounds["itwin_iot calls / 2"] == pytest.approx(2 * 0.001 / 2)
     assert bounds["all calls / parallelism"] == pytest.approx(sum(result.calls.values()) * 0.001 / 8)
     assert result.bound == max(bounds.values())
     assert result.wall_ratio == pytest.approx(result.seconds / result.bound)
@@ -45,8 +46,8 @@ def test_default_config_is_the_schema_and_cli_defaults_in_a_child_process() -> N
     assert result.failed == 0 and result.empty_after and result.maxrss_mb > 0
     assert result.served == sum(result.calls.values())
     # per site: site and pump assets, agent (2), DSC, 6 mappings, 1 event mapping; the 3 aspect
-    # types and the asset type are shared; iTwin: one integrate a site
-    assert result.minimum == {"insights_hub": 4 + 2 * 12, "itwin_iot": 2}
+    # types and the asset type are shared; iTwin: one integrate and one connection update a site
+    assert result.minimum == {"insights_hub": 4 + 2 * 12, "itwin_iot": 2 * 2}
 
 
 def _fake(name: str, nodes: int, seconds: float, parallelism: int, *, bound_calls: int = 100,

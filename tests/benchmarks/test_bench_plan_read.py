@@ -23,12 +23,13 @@ async def test_one_site_minimum_is_the_hand_count_and_the_plan_meets_it() -> Non
     result = await bench.measure(_project(1), _fleet.new_sandbox(), latency_ms=2, repeat=1)
     # token 1; aspect types (3 of the tenant), asset types (1), assets (root, site, pump, agent's
     # asset), agents, mappings, event mappings: one page each; 1 DSC; iTwin nodes, devices,
-    # sensors: one short page each (no totals); the stack's apply lease: one GET.
+    # sensors: one page each and the empty page that ends it (no totals, no documented cap);
+    # the stack's apply lease: one GET.
     assert result.minimum == {
         "ih.auth.token": 1, "am.aspecttype.get": 1, "am.aspecttypes.get": 1, "am.assettypes.get": 1,
         "am.assets.get": 1,
         "agm.agents.get": 1, "mc.datapointmappings.get": 1, "mc.eventmappings.get": 1, "agm.dsc.get": 1,
-        "iot.nodes.get": 1, "iot.devices.get": 1, "iot.sensors.get": 1,
+        "iot.nodes.get": 2, "iot.devices.get": 2, "iot.sensors.get": 2,
     }
     assert result.calls == result.minimum
     assert result.changes == 0
@@ -37,8 +38,8 @@ async def test_one_site_minimum_is_the_hand_count_and_the_plan_meets_it() -> Non
     defaults = {"insights_hub": InsightsHubSettings.model_fields["concurrency"].default,
                 "itwin_iot": ItwinIotSettings.model_fields["concurrency"].default}
     assert result.concurrency == defaults
-    # bound: the slower vendor's calls x 2 ms latency / its slots (9 IH calls, 3 iTwin calls)
-    expected = max(9 * 0.002 / defaults["insights_hub"], 3 * 0.002 / defaults["itwin_iot"])
+    # bound: the slower vendor's calls x 2 ms latency / its slots (9 IH calls, 6 iTwin calls)
+    expected = max(9 * 0.002 / defaults["insights_hub"], 6 * 0.002 / defaults["itwin_iot"])
     assert result.bound == pytest.approx(expected)
 
 
@@ -80,6 +81,6 @@ async def test_sandbox_process_seeds_both_vendors_counts_and_stops() -> None:
         server.counts(reset=True)
         run = await _fleet.plan_fleet(remote, None)
         assert run.changes == 0
-        assert server.counts()["total"] == sum(run.calls_by_class.values()) == 12  # 11 lists + lease GET
+        assert server.counts()["total"] == sum(run.calls_by_class.values()) == 15  # 14 list pages + lease GET
         process = server.process
     assert process is not None and process.poll() is not None

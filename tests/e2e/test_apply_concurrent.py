@@ -50,7 +50,7 @@ async def test_two_applies_at_once_leave_one_copy_of_everything(tmp_path: Path, 
     # 2 assets per site, plus each agent's core.mclib asset, plus the tenant root
     assert len(hub["assets"]) == 3 * SITES + 1
     assert len(hub["dataPointMappings"]) == 6 * SITES
-    assert len(snapshot["itwin"]["entities"]) == 4 * SITES
+    assert len(snapshot["itwin"]["entities"]) == 5 * SITES  # 4 per site and each connection's marker
     async with open_session(config, transport=sandbox.transport()) as session:
         plan, _ = await make_plan(session)
         assert not plan.has_changes, [c.address for c in plan.changes]

@@ -33,9 +33,13 @@ async def build_by_hand(url: str) -> None:
             asset = await hub.create_asset({"name": name, "typeId": "core.mclib",
                                             "parentId": site["assetId"]})
             await hub.create_agent({"name": name, "securityProfile": profile, "entityId": asset["assetId"]})
-        await itwin.integrate("sandbox-project", {"integration": {"changeState": "new", "props": {
-            "NAME": "Depot Yard"}, "devices": [{"changeState": "new", "refId": "SN-1", "props": {
+        made = await itwin.integrate("sandbox-project", {"integration": {"changeState": "new", "devices": [
+            {"changeState": "new", "refId": "SN-1", "props": {
                 "INTEGRATION_ID": "IMPORT_DEVICE_SDE", "NAME": "Logger"}}]}})
+        # the service names a new node itself; a name is given afterwards, as in the iTwin app
+        await itwin.integrate("sandbox-project", {"integration": {
+            "nodeId": made["integration"]["node"]["id"], "changeState": "update",
+            "props": {"NAME": "Depot Yard"}}})
 
 
 @pytest.mark.slow

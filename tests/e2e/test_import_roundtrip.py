@@ -98,8 +98,7 @@ async def build_by_hand(sandbox: Sandbox) -> dict[str, str]:
                                         "eventTypeId": "sandbox.connectivity.event.type.Alarm",
                                         "eventTypeName": "Alarm", "eventTypeFieldName": "source",
                                         "eventTypeFieldValue": "PLC-1"})
-        tree = await itwin.integrate(PROJECT, {"integration": {"changeState": "new", "props": {
-            "NAME": "North Yard", "NOTES": "Built by hand"}, "devices": [
+        tree = await itwin.integrate(PROJECT, {"integration": {"changeState": "new", "devices": [
             {"changeState": "new", "props": {"INTEGRATION_ID": "IMPORT_DEVICE_SDE", "NAME": "Logger A",
                                              "LOCATION": {"type": "Point",
                                                           "coordinates": [9.99, 53.55, 4.0]}},
@@ -111,8 +110,12 @@ async def build_by_hand(sandbox: Sandbox) -> dict[str, str]:
             {"changeState": "new", "refId": "SN-4711", "props": {"INTEGRATION_ID": "IMPORT_DEVICE_SDE",
                                                                  "NAME": "Logger B"}}]}})
         ids["node"] = tree["integration"]["node"]["id"]
-        await itwin.integrate(PROJECT, {"integration": {"changeState": "new",
-                                                        "props": {"NAME": "South Yard"}}})
+        south = await itwin.integrate(PROJECT, {"integration": {"changeState": "new"}})
+        # the service names a new node itself; names and notes come afterwards, as in the iTwin app
+        for node, props in ((ids["node"], {"NAME": "North Yard", "NOTES": "Built by hand"}),
+                            (south["integration"]["node"]["id"], {"NAME": "South Yard"})):
+            await itwin.integrate(PROJECT, {"integration": {"nodeId": node, "changeState": "update",
+                                                            "props": props}})
     return ids
 
 

@@ -27,6 +27,7 @@ from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
 from provisioner.plan import Plan
 from provisioner.providers.insights_hub.client import InsightsHubClient
+from provisioner.providers.itwin_iot import identity
 from provisioner.providers.itwin_iot.client import ItwinIotClient
 from provisioner.providers.marker import mark_description
 from provisioner.sandbox import Sandbox, SandboxSettings
@@ -267,7 +268,7 @@ class Vendor:
     async def integrate(self, depth: int, props: JSONDict) -> None:
         """`changeState: update` on the connection (1), device (2) or sensor (3) with `props`."""
         (node,) = await self.itwin.list_nodes(PROJECT)
-        (device,) = await self.itwin.list_devices(PROJECT)
+        (device,) = configured_devices(await self.itwin.list_devices(PROJECT))
         (sensor,) = await self.itwin.list_sensors(PROJECT)
         integration: JSONDict = {"nodeId": node["id"]}
         if depth == 1:
@@ -278,6 +279,11 @@ class Vendor:
             sensor_entry = {"id": sensor["id"], "changeState": "update", "props": props}
             integration["devices"] = [{"id": device["id"], "sensors": [sensor_entry]}]
         await self.itwin.integrate(PROJECT, {"integration": integration})
+
+
+def configured_devices(devices: list[JSONDict]) -> list[JSONDict]:
+    """The devices the configuration declares: all but the connection's marker device."""
+    return [d for d in devices if identity.marker_of(d) is None]
 
 
 async def vendor_call(project: Project, sandbox: Sandbox, call: Callable[[Vendor], Awaitable[None]]) -> None:
@@ -380,7 +386,7 @@ async def test_round_trip_every_kind_no_diff_despite_server_additions(
         (node,) = await v.itwin.list_nodes(PROJECT)
         assert {"NODE_ID", "PROJECT_ID", "CREATION_DATE", "SERIAL_NO"} <= set(node["props"])
         assert node["props"]["LOCATION"]["coordinates"] == [10.0, 20.0, 0.0]   # config: 10, 20.0, 0
-        (device,) = await v.itwin.list_devices(PROJECT)
+        (device,) = configured_devices(await v.itwin.list_devices(PROJECT))
         assert device["props"]["SIZE"] == 1
         (sensor,) = await v.itwin.list_sensors(PROJECT)
         assert sensor["props"]["LOCATION"]["coordinates"] == [20.0, 30.0]      # no elevation

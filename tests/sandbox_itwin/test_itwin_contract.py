@@ -38,15 +38,11 @@ async def test_add_to_node_matches_seed_device_part(client: httpx.AsyncClient) -
 
 
 async def test_tree_node_matches_seed_after_edit_and_data(client: httpx.AsyncClient) -> None:
-    created = await new_node(
-        client,
-        [device("d", [generic_sensor("s")])],
-        props={"NAME": "UI", "NOTES": "n", "EXTERNAL_ID": "1234", "LOCATION": None},
-    )
+    created = await new_node(client, [device("d", [generic_sensor("s")])])
     node_id = created["node"]["id"]
-    assert (
-        await integrate(client, {"nodeId": node_id, "changeState": "update", "props": {"NAME": "x"}})
-    ).is_success
+    # the seed's tree node was made in the UI (NOTES "Created through UI"): its props come by update
+    props = {"NAME": "UI", "NOTES": "n", "EXTERNAL_ID": "1234", "LOCATION": None}
+    assert (await integrate(client, {"nodeId": node_id, "changeState": "update", "props": props})).is_success
     sensor_id = created["devices"][0]["sensors"][0]["id"]
     upload = {
         "observations": [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -242,7 +243,10 @@ async def test_request_is_all_or_nothing(client: httpx.AsyncClient, store: Itwin
     assert store.to_dict() == before
 
 
-async def test_node_props_and_refid_at_creation(client: httpx.AsyncClient) -> None:
+async def test_node_props_and_refid_at_creation_when_switched_on(
+    settings: ItwinSettings, client: httpx.AsyncClient
+) -> None:
+    settings.node_props_at_creation = True
     body = await new_node(
         client,
         [],
@@ -257,12 +261,23 @@ async def test_node_props_and_refid_at_creation(client: httpx.AsyncClient) -> No
     assert dup.status_code == 422
 
 
-async def test_node_props_setting_off(settings: ItwinSettings, client: httpx.AsyncClient) -> None:
-    settings.node_props_at_creation = False
-    body = await new_node(client, [], refId="site-1", props={"NAME": "Site"})
-    segment = body["node"]["id"].split("/")[2]
-    assert body["node"]["props"]["NAME"] == f"Data Source API Import {segment}"
-    assert body["node"]["props"]["SERIAL_NO"] == segment
+async def test_service_names_the_node_and_ignores_node_refid_and_props_by_default(
+    client: httpx.AsyncClient, store: ItwinStore
+) -> None:
+    props = {"NAME": "Site", "NOTES": "n", "EXTERNAL_ID": "X-1", "LOCATION": {"coordinates": [1, 2]}}
+    body = await new_node(client, [], refId="site-1", props=props)
+    node_id = body["node"]["id"]
+    segment = node_id.split("/")[2]
+    assert re.fullmatch(r"/api/[0-9A-F]{6}/node", node_id)
+    expected = {"SERIAL_NO": segment, "NAME": f"Data Source API Import {segment}",
+                "INTEGRATION_ID": "NODE_API_SDE"}
+    for rendered in (body["node"], (await client.get(f"/api/nodes/{node_id}")).json()):
+        assert {k: rendered["props"][k] for k in expected} == expected
+        assert not {"NOTES", "EXTERNAL_ID", "LOCATION"} & set(rendered["props"])
+    # the ignored refId is claimed by nothing: a second node with it is just another node
+    again = await new_node(client, [], refId="site-1")
+    assert again["node"]["id"] != node_id and again["node"]["props"]["SERIAL_NO"] != "site-1"
+    assert store.count_kind(store.settings.project_internal_id, "node") == 2
 
 
 async def test_node_update(client: httpx.AsyncClient) -> None:
@@ -276,6 +291,20 @@ async def test_node_update(client: httpx.AsyncClient) -> None:
         client, {"nodeId": node_id, "changeState": "update", "props": {"INTEGRATION_ID": "OTHER"}}
     )
     assert change.status_code == 422
+
+
+async def test_node_updates_switched_off_are_refused_and_change_nothing(
+    settings: ItwinSettings, client: httpx.AsyncClient
+) -> None:
+    settings.node_updates = False
+    node_id = (await new_node(client, [device("d")]))["node"]["id"]
+    response = await integrate(client, {"nodeId": node_id, "changeState": "update", "props": {"NAME": "N2"}})
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "InvalidProcessIntegrationRequest"
+    assert (await tree(client, node_id))["node"]["props"]["NAME"].startswith("Data Source API Import ")
+    # devices under the node are still changed through it
+    added = await integrate(client, {"nodeId": node_id, "devices": [device("d2")]})
+    assert added.status_code == 200
 
 
 async def test_node_remove_cascades_everywhere(client: httpx.AsyncClient, store: ItwinStore) -> None:

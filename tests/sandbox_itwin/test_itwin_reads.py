@@ -7,7 +7,7 @@ import time
 import httpx
 from itwin_helpers import OTHER_PROJECT, OTHER_PROJECT_ID, device, generic_sensor, integrate, new_node
 
-from provisioner.sandbox.itwin_iot import ItwinStore
+from provisioner.sandbox.itwin_iot import ItwinSettings, ItwinStore
 
 
 async def _devices(client: httpx.AsyncClient, names: list[str]) -> dict[str, object]:
@@ -20,6 +20,19 @@ async def test_paging_is_zero_based_and_past_the_end_is_empty(client: httpx.Asyn
     for number in range(4):
         response = await client.get("/api/devices/all", params={"pageSize": 2, "pageNumber": number})
         assert response.status_code == 200
+        pages.append([d["props"]["NAME"] for d in response.json()])
+    assert pages == [["D0", "D1"], ["D2", "D3"], ["D4"], []]
+
+
+async def test_a_silent_page_cap_serves_fewer_than_asked_and_pages_by_the_cap(
+    settings: ItwinSettings, client: httpx.AsyncClient
+) -> None:
+    await _devices(client, [f"D{i}" for i in range(5)])
+    settings.silent_page_cap = 2
+    pages = []
+    for number in range(4):
+        response = await client.get("/api/devices/all", params={"pageSize": 100, "pageNumber": number})
+        assert response.status_code == 200  # no error, no header: the cap is silent
         pages.append([d["props"]["NAME"] for d in response.json()])
     assert pages == [["D0", "D1"], ["D2", "D3"], ["D4"], []]
 

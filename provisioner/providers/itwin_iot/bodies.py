@@ -69,22 +69,36 @@ def device_entry(attrs: Mapping[str, Any] | None, ref: str, state: str | None,
     return entry
 
 
-def new_node_request(attrs: Mapping[str, Any], ref: str, devices: Sequence[JSONDict]) -> JSONDict:
-    """Create a connection (node), with any new devices nested, in one call."""
-    integration: JSONDict = {"changeState": "new", "refId": ref, "props": user_props(attrs, creating=True)}
-    if devices:
-        integration["devices"] = list(devices)
-    return {"integration": integration}
+def new_node_request(devices: Sequence[JSONDict]) -> JSONDict:
+    """Create a connection (node) with the devices nested (its marker first), in one call.
+
+    Nothing else is sent at node level: the seed documents only `changeState` there (L2977) and the
+    service names the node itself (L2888-L2892); the connection's own props follow in an update.
+    """
+    return {"integration": {"changeState": "new", "devices": list(devices)}}
+
+
+def connection_props(attrs: Mapping[str, Any], *, creating: bool) -> JSONDict:
+    """A connection's props: as `user_props`, but an unset name is never sent, so the name the
+    service gave the node stays (the configuration does not manage it)."""
+    props = user_props(attrs, creating=creating)
+    if attrs.get("name") is None:
+        props.pop("NAME", None)
+    return props
 
 
 def node_request(node_id: str, *, state: str | None = None, attrs: Mapping[str, Any] | None = None,
-                 devices: Sequence[JSONDict] = ()) -> JSONDict:
-    """Target an existing node: update or remove it, or change devices and sensors under it."""
+                 devices: Sequence[JSONDict] = (), creating: bool = False) -> JSONDict:
+    """Target an existing node: update or remove it, or change devices and sensors under it.
+
+    `creating` (with `state="update"`): the first update right after creation, which sends only
+    the props the configuration sets.
+    """
     integration: JSONDict = {"nodeId": node_id}
     if state is not None:
         integration["changeState"] = state
     if state == "update" and attrs is not None:
-        integration["props"] = user_props(attrs, creating=False)
+        integration["props"] = connection_props(attrs, creating=creating)
     if devices:
         integration["devices"] = list(devices)
     return {"integration": integration}

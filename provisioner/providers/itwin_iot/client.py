@@ -2,7 +2,9 @@
 
 HTTP only. Entity ids are slash paths (`/api/B6627B/node`) that are appended raw to the URL,
 giving double slashes such as `/api/sensors//api/…/sensor`; they are kept as they are.
-Every project-scoped call sends the project as `projectIds`. Retries, rate limits and errors:
+Every project-scoped call sends the project as `projectIds`. List reads page with the seed's
+`pageSize=100` (L1387) and stop on an empty page: the service documents no total and no maximum
+page size, so a short page may be a silent cap, not the end. Retries, rate limits and errors:
 see `provisioner.providers.http` (iTwin documents no quotas, so none apply unless configured).
 """
 
@@ -26,7 +28,8 @@ from provisioner.providers.http.session import HttpSession
 EntityKind = Literal["node", "device", "sensor"]
 Json = dict[str, Any]
 
-MAX_PAGES = 10_000
+MAX_PAGES = 100_000
+PAGE_SIZE = 100  # the seed's value (L1387)
 _JSON = {"Accept": "application/json"}
 
 
@@ -60,7 +63,7 @@ class ItwinIotClient(VendorClient):
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
-        page_size: int = 1000,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         if page_size < 1:
             raise ValueError("page_size must be at least 1")
@@ -73,7 +76,9 @@ class ItwinIotClient(VendorClient):
     # -- reads -----------------------------------------------------------------------------------
 
     async def _list_all(self, kind: EntityKind, project: str) -> list[Json]:
+        """Every page in `id` order until an empty one (a short page is not trusted as the end)."""
         items: list[Json] = []
+        previous: list[Any] | None = None
         for number in range(MAX_PAGES):
             body = await self._http.request_json(
                 "GET", f"/api/{kind}s/all", endpoint_class=f"iot.{kind}s.get", headers=_JSON,
@@ -81,9 +86,13 @@ class ItwinIotClient(VendorClient):
                         "sortBy": "id"})
             if not isinstance(body, list):
                 raise ApiError(f"GET /api/{kind}s/all: expected a JSON array, got {type(body).__name__}")
-            items.extend(v for v in body if isinstance(v, dict))
-            if len(body) < self._page_size:
+            if not body:
                 return items
+            if body == previous:
+                raise ApiError(f"GET /api/{kind}s/all: page {number} repeats page {number - 1}; "
+                               "the service ignores pageNumber")
+            previous = body
+            items.extend(v for v in body if isinstance(v, dict))
         raise ApiError(f"listing {kind}s did not end after {MAX_PAGES} pages; the service ignores paging")
 
     async def list_nodes(self, project: str) -> list[Json]:

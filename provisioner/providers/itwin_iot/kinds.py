@@ -17,7 +17,9 @@ _FIELDS = (("template", "INTEGRATION_ID"), ("metrics", "UNKNOWN_METRICS/UNKNOWN_
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
     for spec in (
-        KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True,
+        # create: the integrate that makes the node (with its marker device), then the node update that
+        # sets its name, location and notes (the service ignores node props at creation)
+        KindSpec(CONNECTION, PLATFORM, rank=10, data_bearing=True, create_calls=2,
                  endpoint_class="iot.integrations.integrate"),
         KindSpec(DEVICE, PLATFORM, rank=20, replace_fields=frozenset({"template"}), data_bearing=True,
                  endpoint_class="iot.integrations.integrate", vendor_names=_FIELDS),

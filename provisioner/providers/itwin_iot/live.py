@@ -1,8 +1,9 @@
 """Reading an iTwin IoT project into managed `LiveResource`s and unmanaged entities.
 
-Three list reads (nodes, devices, sensors, paged at the largest page size) cover any number of
-entities. An entity is this stack's when its `SERIAL_NO` is a refId this tool wrote for the
-stack (`iac:<stack>/<connection>[/<device>[/<sensor>]]`); a pinned id claims an unmarked
+Three list reads (nodes, devices, sensors) cover any number of entities. A device or sensor is
+this stack's when its `SERIAL_NO` is a refId this tool wrote for the stack
+(`iac:<stack>/<connection>/<device>[/<sensor>]`); a node is when it holds this stack's marker
+device (refId `iac:<stack>/<connection>`, see `identity`); a pinned id claims an unmarked
 node, device or sensor.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 
 from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
-from provisioner.providers.itwin_iot import kinds
+from provisioner.providers.itwin_iot import identity, kinds
 from provisioner.providers.itwin_iot import normalize as norm
 from provisioner.providers.marker import parse_ref_id
 
@@ -47,26 +48,40 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
     """Turn the three lists into `state` for this stack, one step per entity (see
     `provisioner.providers.cooperative`).
 
-    A pinned id claims an entity without this stack's refId. A pinned device or sensor is
-    adopted (the update gives it the stack's refId); a pinned node stays identified by its pin,
-    because a node's refId can only be set when it is created, so there is nothing to adopt.
+    Marker devices are identity, not resources: they are neither managed nor reported. When two
+    nodes hold the same connection's marker (a create that ran twice), the smallest node id is
+    the connection and the other is reported unmanaged, with the devices and sensors under it.
+    A pinned device or sensor is adopted (the update gives it the stack's refId); a pinned node
+    stays identified by its pin.
     """
     pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
+    by_node = {ids[0]: address_of([key]) for key, ids in identity.marked_nodes(devices, stack).items()}
+    node_of_connection: dict[str, str] = {}
     for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
         kind = _KIND_BY_DEPTH[depth]
         for entity in entities:
-            parsed = parse_ref_id((entity.get("props") or {}).get("SERIAL_NO"))
+            if depth == 2 and identity.marker_of(entity) is not None:
+                continue
             address: str | None = None
             adopt = False
-            if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
-                address = address_of(parsed[1])
-            elif (kind, entity.get("id")) in pinned:
+            if depth == 1:
+                address = by_node.get(str(entity.get("id")))
+            else:
+                parsed = parse_ref_id((entity.get("props") or {}).get("SERIAL_NO"))
+                if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
+                    address = address_of(parsed[1])
+                    owner = node_of_connection.get(address_of(parsed[1][:1]))
+                    if owner is not None and owner != identity.node_of(entity):
+                        continue  # under a twin node, which is reported unmanaged
+            if address is None and (kind, entity.get("id")) in pinned:
                 address, adopt = pinned[(kind, entity["id"])], depth > 1
             if address is None:
                 if depth == 1:
                     name = str((entity.get("props") or {}).get("NAME", ""))
                     state.unmanaged.append(UnmanagedObject(kind, str(entity.get("id")), name))
                 continue
+            if depth == 1:
+                node_of_connection[address] = str(entity["id"])
             parent = address.rsplit(".", 2)[0] if depth > 1 else None
             deps = (parent,) if parent else ()
             state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),

@@ -3,8 +3,13 @@
 Creating a connection sends its new devices and their new sensors in the same integrate call
 (likewise a new device carries its new sensors); the children's own changes then complete
 without a call. Removing a node or device cascades to its children on the service, so the
-children's deletes need no call when their parent is deleted in the same apply. When an
-integrate's outcome is unknown, the entity is looked up by its refId before anything is resent.
+children's deletes need no call when their parent is deleted in the same apply. A new
+connection carries its marker device (see `identity`) in the creating call, and its own props
+follow in a node update (the service ignores node props at creation).
+
+Failures are decided from state, never from error text: when an integrate's outcome is unknown
+or it is refused (every integrate error has the one code `InvalidProcessIntegrationRequest`,
+seed L2964/L3344), the entity is looked up by its refId before anything is resent or reported.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change
 from provisioner.plan.builder import ADOPT_REASON
 from provisioner.providers.http.errors import AmbiguousWriteError, ApiValidationError, ConflictError
-from provisioner.providers.itwin_iot import bodies
+from provisioner.providers.itwin_iot import bodies, identity
 from provisioner.providers.itwin_iot.live import address_of as address_for
 from provisioner.providers.marker import ref_id
 
@@ -29,6 +34,7 @@ class ItwinClient(Protocol):
     async def integrate(self, project: str, body: JSONDict) -> JSONDict: ...
     async def get_tree(self, node_id: str) -> JSONDict: ...
     async def list_nodes(self, project: str) -> list[JSONDict]: ...
+    async def list_devices(self, project: str) -> list[JSONDict]: ...
 
 
 def _keys(address: str) -> list[str]:
@@ -74,54 +80,63 @@ class Operations:
         return [bodies.device_entry(c.after, self.ref(c.address), "new", self._sensor_entries(ctx, c.address))
                 for c in self._children(ctx, connection, "devices")]
 
-    def _record(self, response: Mapping[str, Any]) -> None:
-        """Remember the ids the service gave every entity of an integrate response, by refId."""
+    def _record(self, response: Mapping[str, Any], under: str | None = None) -> None:
+        """Remember the ids the service gave every entity of an integrate response, by refId.
+
+        A connection's id is that of the node holding its marker device. With `under`, only that
+        address and its descendants are kept (a tree read also shows entities made long ago).
+        """
         integration = response.get("integration") or {}
-        entities: list[JSONDict] = [integration.get("node") or {}]
+        node_id = (integration.get("node") or {}).get("id")
+        entities: list[JSONDict] = []
         for entry in integration.get("devices") or []:
             entities.append(entry.get("device") or {})
             entities.extend(entry.get("sensors") or [])
         prefix = f"iac:{self.stack}/"
         for entity in entities:
             serial = str((entity.get("props") or {}).get("SERIAL_NO", ""))
-            if serial.startswith(prefix) and entity.get("id"):
-                self._done[address_for(serial[len(prefix):].split("/"))] = str(entity["id"])
+            if not serial.startswith(prefix) or not entity.get("id"):
+                continue
+            keys = serial[len(prefix):].split("/")
+            address = address_for(keys)
+            if under is not None and address != under and not address.startswith(under + "."):
+                continue
+            if len(keys) == 1:
+                if node_id:
+                    self._done[address] = str(node_id)
+            else:
+                self._done[address] = str(entity["id"])
 
-    async def _find_in_tree(self, node_id: str, ref: str) -> str | None:
-        tree = await self.client.get_tree(node_id)
-        integration = tree.get("integration") or {}
-        entities: list[JSONDict] = [integration.get("node") or {}]
-        for entry in integration.get("devices") or []:
-            entities.append(entry.get("device") or {})
-            entities.extend(entry.get("sensors") or [])
-        for entity in entities:
-            if (entity.get("props") or {}).get("SERIAL_NO") == ref:
-                self._record(tree)
-                return str(entity["id"])
-        return None
+    async def _find_in_tree(self, node_id: str, address: str) -> str | None:
+        """The id of `address` in a node's tree (recording it and its descendants found there, which
+        an earlier attempt of the same creating call made)."""
+        self._record(await self.client.get_tree(node_id), under=address)
+        return self._done.pop(address, None)
 
-    async def _find_node(self, ref: str) -> str | None:
-        for node in await self.client.list_nodes(self.project):
-            if (node.get("props") or {}).get("SERIAL_NO") == ref:
-                return await self._find_in_tree(str(node["id"]), ref)
-        return None
+    async def _find_connection(self, address: str) -> str | None:
+        """The node holding the connection's marker device (the smallest id if there are twins)."""
+        key = _keys(address)[0]
+        nodes = identity.marked_nodes(await self.client.list_devices(self.project), self.stack).get(key)
+        if not nodes:
+            return None
+        return await self._find_in_tree(nodes[0], address)
 
     async def _integrate_create(self, body: JSONDict, address: str, lookup_node: str | None) -> str:
-        """Send a creating integrate; on an unknown outcome or a duplicate refId, look it up."""
+        """Send a creating integrate; when its outcome is unknown or it is refused, look the entity
+        up by its refId: found means an earlier attempt (or a concurrent apply) created it."""
         ref = self.ref(address)
         try:
             response = await self.client.integrate(self.project, body)
-        except (AmbiguousWriteError, ConflictError, ApiValidationError) as exc:
-            if isinstance(exc, ApiValidationError) and "refId" not in str(exc):
-                raise
-            found = await (self._find_in_tree(lookup_node, ref) if lookup_node else self._find_node(ref))
+        except (AmbiguousWriteError, ConflictError, ApiValidationError):
+            found = await (self._find_in_tree(lookup_node, address) if lookup_node
+                           else self._find_connection(address))
             if found is None:
                 raise
             return found
         self._record(response)
         if address not in self._done:
             raise ProvisionError(f"{address}: the integrate response did not contain refId {ref}")
-        return self._done[address]
+        return self._done.pop(address)
 
     def _cascaded(self, ctx: ApplyContext, address: str) -> bool:
         """True when an ancestor of `address` is deleted in this apply (the service cascades)."""
@@ -152,18 +167,22 @@ class Operations:
                 sensor = bodies.sensor_entry(None, self.ref(address), "remove")
                 device = bodies.device_entry(None, self.ref(address_for(keys[:2])), None, [sensor])
                 body = bodies.node_request(node_id, devices=[device])
-            await self._integrate_remove(body)
+            await self._integrate_remove(body, address, node_id)
             return None
         after = change.after
         assert after is not None
         if depth == 1:
             if change.action is Action.CREATE:
-                devices = self._device_entries(ctx, address)
-                request = bodies.new_node_request(after, self.ref(address), devices)
-                return await self._integrate_create(request, address, None)
+                marker = identity.marker_entry(self.stack, _keys(address)[0])
+                request = bodies.new_node_request([marker, *self._device_entries(ctx, address)])
+                created = await self._integrate_create(request, address, None)
+                props = bodies.node_request(created, state="update", attrs=after, creating=True)
+                if props["integration"]["props"]:
+                    await self._update_node(address, created, props)
+                return created
             node_id = change.server_id or ctx.ids[address]
             request = bodies.node_request(node_id, state="update", attrs=after)
-            await self.client.integrate(self.project, request)
+            await self._update_node(address, node_id, request)
             return None
         node_id = ctx.ids.get(address_for(keys[:1]))
         if node_id is None:
@@ -187,11 +206,36 @@ class Operations:
         await self.client.integrate(self.project, request)
         return None
 
-    async def _integrate_remove(self, body: JSONDict) -> None:
-        """Remove; an unknown refId afterwards means an earlier attempt already removed it."""
+    async def _update_node(self, address: str, node_id: str, request: JSONDict) -> None:
+        """A node-level update (undocumented: node props are set in the iTwin app, seed L3118-L3128);
+        a refusal is reported as such, with what to do about it."""
+        try:
+            await self.client.integrate(self.project, request)
+        except ApiValidationError as exc:
+            raise ProvisionError(
+                f"{address}: the service refused to set the name, location or notes of connection "
+                f"{node_id} by a node update ({exc}); set them in the iTwin app, or leave them out of "
+                "the configuration") from exc
+
+    async def _integrate_remove(self, body: JSONDict, address: str, node_id: str) -> None:
+        """Remove; when the outcome is unknown or it is refused, the entity being gone already
+        (an earlier attempt removed it) counts as done."""
         try:
             await self.client.integrate(self.project, body)
-        except (AmbiguousWriteError, ApiValidationError) as exc:
-            if isinstance(exc, ApiValidationError) and "refId" not in str(exc) and "nodeId" not in str(exc):
+        except (AmbiguousWriteError, ApiValidationError):
+            if await self._still_there(address, node_id):
                 raise
 
+    async def _still_there(self, address: str, node_id: str) -> bool:
+        """Whether the node, or the device or sensor with `address`'s refId under it, still exists."""
+        if all(str(n.get("id")) != node_id for n in await self.client.list_nodes(self.project)):
+            return False
+        if len(_keys(address)) == 1:
+            return True
+        tree = (await self.client.get_tree(node_id)).get("integration") or {}
+        ref = self.ref(address)
+        for entry in tree.get("devices") or []:
+            for entity in [entry.get("device") or {}, *(entry.get("sensors") or [])]:
+                if (entity.get("props") or {}).get("SERIAL_NO") == ref:
+                    return True
+        return False

@@ -109,6 +109,8 @@ class _Planner:
         if target is None or target.kind != "node" or target.project != self.project:
             raise self.bad_node()
         if state == "update":
+            if not self.store.settings.node_updates:
+                raise _unprocessable('node-level changeState "update" is not supported.')
             props = user_props(integ.get("props"))
             props.pop("SERIAL_NO", None)
             self.check_immutable(target, props)

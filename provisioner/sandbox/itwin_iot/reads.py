@@ -83,10 +83,15 @@ def _project_fields(rendered: dict[str, Any], fields: list[str]) -> dict[str, An
 
 
 def list_entities(store: ItwinStore, kind: Kind, params: QueryParams) -> list[dict[str, Any]]:
-    """One page of `/api/{kind}s/all`: creation order unless `sortBy` is given; a page past the end is []."""
+    """One page of `/api/{kind}s/all`: creation order unless `sortBy` is given; a page past the end is [].
+
+    With `silent_page_cap` a page holds at most that many entities and page offsets use the capped size.
+    """
     settings = store.settings
     project = store.resolve_project(params.getlist("projectIds"), default=True)
     page_size = _int_param(params, "pageSize", settings.default_page_size, 1, settings.max_page_size)
+    if settings.silent_page_cap is not None:
+        page_size = min(page_size, settings.silent_page_cap)
     page_number = _int_param(params, "pageNumber", 0, 0)
     sort_by = _multi(params, "sortBy")
     direction = (params.get("sort") or "asc").lower()

@@ -26,8 +26,17 @@ class ItwinSettings:
     # Paging of /api/{kind}/all.
     default_page_size: int = 100
     max_page_size: int = 1000
-    # Accept integration.props / integration.refId when creating a node (an inference from the tutorial).
-    node_props_at_creation: bool = True
+    # Test switch: serve at most this many entities per page, whatever pageSize asks, with no error
+    # (a server that caps silently; paging offsets then use the capped size). None: no cap.
+    silent_page_cap: int | None = None
+    # Accept integration.props / integration.refId when creating a node. Off by default: the seed
+    # documents only changeState/nodeId at node level (L2977) and its own example names the node
+    # itself (SERIAL_NO "B6627B", NAME "Data Source API Import B6627B", L2888-L2892). On: the old
+    # inference from the tutorial's node props.
+    node_props_at_creation: bool = False
+    # Accept integration.nodeId + changeState "update" + props (undocumented; the seed shows node props
+    # set in the UI, L3118-L3128). Off: refused with 422, the stricter alternative.
+    node_updates: bool = True
     # projectIds is documented as required on integrate and sensors/metrics.
     require_project_on_writes: bool = True
     # api.bentley.com sits behind APIM, which accepts only IMS tokens.

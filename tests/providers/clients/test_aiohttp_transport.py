@@ -59,6 +59,16 @@ def answer(body: bytes, *extra: bytes) -> Handler:
     return handler
 
 
+def pages(first: bytes, last: bytes, *extra: bytes) -> Handler:
+    """Answers `first` to the first request and `last` (the empty page) to every later one."""
+    served: list[bytes] = []
+
+    async def handler(head: bytes, writer: asyncio.StreamWriter) -> None:
+        await answer(last if served else first, *extra)(head, writer)
+        served.append(head)
+    return handler
+
+
 def client(port: int) -> ItwinIotClient:
     return ItwinIotClient(f"http://127.0.0.1:{port}", ItwinApiKey("test-key-not-real"), retry=RETRY,
                           timeout=0.2)
@@ -77,7 +87,8 @@ async def test_a_stalled_read_is_retried_but_a_stalled_write_is_ambiguous() -> N
 
 async def test_a_gzip_body_is_decoded() -> None:
     nodes = [{"id": "n1", "props": {"NAME": "Mill"}}]
-    gzipped = answer(gzip.compress(json.dumps(nodes).encode()), b"Content-Encoding: gzip")
+    body, empty = gzip.compress(json.dumps(nodes).encode()), gzip.compress(b"[]")
+    gzipped = pages(body, empty, b"Content-Encoding: gzip")
     async with serve(gzipped) as (port, heads), client(port) as itwin:
         assert await itwin.list_nodes("p") == nodes
     assert b"accept-encoding: gzip" in heads[0].lower()
@@ -102,7 +113,7 @@ async def test_http_proxy_is_used_unless_no_proxy_names_the_host(monkeypatch: py
 async def test_cookies_a_server_sets_are_not_sent_back() -> None:
     """Like httpx's own transport: no cookie jar between requests (the APIs authenticate by header)."""
     nodes = json.dumps([{"id": "n1", "props": {"NAME": "Mill"}}]).encode()
-    setting = answer(nodes, b"Set-Cookie: session=abc; Path=/")
+    setting = pages(nodes, b"[]", b"Set-Cookie: session=abc; Path=/")
     async with serve(setting) as (port, heads), ItwinIotClient(
             f"http://localhost:{port}", ItwinApiKey("test-key-not-real"), retry=RETRY, timeout=0.5) as itwin:
         await itwin.list_nodes("p")  # by host name: aiohttp's jar ignores cookies from IP addresses

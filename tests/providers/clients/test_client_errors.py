@@ -149,9 +149,8 @@ async def test_secrets_never_reach_logs_or_exceptions(
 
 
 async def test_itwin_secrets_redacted(server: Server, retry, caplog: pytest.LogCaptureFixture) -> None:
-    server.handler = lambda r: json_response(
-        200, [{"id": "/api/1/node", "props": {"AUTH_TOKEN": "conn-secret-1"}}]
-    )
+    first_page = [{"id": "/api/1/node", "props": {"AUTH_TOKEN": "conn-secret-1"}}]
+    server.handler = lambda r: json_response(200, first_page if r.url.params["pageNumber"] == "0" else [])
     caplog.set_level(logging.DEBUG, logger="provisioner.http")
     async with ItwinIotClient(
         "https://iiot.bentley.com", ItwinApiKey(API_KEY), transport=server.transport(), retry=retry

@@ -202,25 +202,48 @@ async def test_asset_and_agent_requests(ih_factory, server: Server) -> None:
     assert offboard.url.path == "/api/agentmanagement/v3/agents/ag1/boarding/offboard"
 
 
-async def test_itwin_lists_page_until_a_short_page(itwin_factory, server: Server) -> None:
+async def test_itwin_lists_page_by_100_until_an_empty_page(itwin_factory, server: Server) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         number = int(params(request)["pageNumber"])
-        count = 2 if number < 2 else 1
-        return json_response(200, [{"id": f"/api/{number}{i}/node"} for i in range(count)])
+        count = [100, 100, 7][number] if number < 3 else 0
+        return json_response(200, [{"id": f"/api/{number}-{i}/node"} for i in range(count)])
 
     server.handler = handler
-    async with itwin_factory(page_size=2) as client:
+    async with itwin_factory() as client:
         nodes = await client.list_nodes("6ee68656-ce20-452c-a4e6-b6b3a3b55537")
-    assert len(nodes) == 5
+    assert len(nodes) == 207
     first = server.requests[0]
     assert first.url.path == "/api/nodes/all"
     assert params(first) == {
         "projectIds": "6ee68656-ce20-452c-a4e6-b6b3a3b55537",
-        "pageSize": "2",
+        "pageSize": "100",
         "pageNumber": "0",
         "sortBy": "id",
     }
-    assert [params(r)["pageNumber"] for r in server.requests] == ["0", "1", "2"]
+    # the short page (7) is not trusted as the end: only an empty page ends the read
+    assert [params(r)["pageNumber"] for r in server.requests] == ["0", "1", "2", "3"]
+
+
+async def test_itwin_list_survives_a_silent_page_cap(itwin_factory, server: Server) -> None:
+    """A server that serves 3 per page whatever pageSize asks: every short page is followed."""
+    items = [{"id": f"/api/{i:02d}/node"} for i in range(8)]
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        number = int(params(request)["pageNumber"])
+        return json_response(200, items[number * 3:number * 3 + 3])
+
+    server.handler = handler
+    async with itwin_factory() as client:
+        assert await client.list_nodes("p") == items
+    assert len(server.requests) == 4
+
+
+async def test_itwin_list_refuses_a_server_that_ignores_page_number(itwin_factory, server: Server) -> None:
+    server.handler = lambda r: json_response(200, [{"id": "/api/A/node"}])
+    async with itwin_factory() as client:
+        with pytest.raises(ApiError, match="ignores pageNumber"):
+            await client.list_nodes("p")
+    assert len(server.requests) == 2
 
 
 async def test_itwin_exact_multiple_needs_one_empty_page(itwin_factory, server: Server) -> None:
