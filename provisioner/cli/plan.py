@@ -52,7 +52,8 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
     click.echo(render(result, fmt, stream=sys.stdout), nl=False)
     if out is not None:
         write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack)
-        click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}",
-                   err=True)
+        env_option = f" --env {env}" if env else ""
+        click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}"
+                   f"{env_option}", err=True)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)
