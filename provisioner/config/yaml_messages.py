@@ -9,6 +9,7 @@ When none of these is found the message says where the parser stopped and keeps 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from provisioner.config.locations import SourceMap
@@ -57,7 +58,7 @@ def _opens_block(code: str) -> bool:
     return code.endswith(":") or code.strip() == "-"
 
 
-def _indentation(lines: list[str], stop: int) -> list[Finding]:
+def _indentation(lines: list[str], stop: int, number: Callable[[int], int]) -> list[Finding]:
     """The lines up to `stop` that line up with no open level, walking the block structure."""
     levels: list[int] = [0]
     previous: int | None = None
@@ -90,13 +91,14 @@ def _indentation(lines: list[str], stop: int) -> list[Finding]:
         elif ind in levels:
             del levels[levels.index(ind) + 1:]
         elif previous is not None and ind > levels[-1]:
-            found.append(Finding(index, ind, f"line {index + 1} is indented {_spaces(ind)}, deeper than line "
-                                        f"{previous + 1} ({_spaces(levels[-1])}), which already has a value: "
-                                        "the keys of one mapping must line up", previous))
+            words = (f"line {number(index)} is indented {_spaces(ind)}, deeper than line {number(previous)} "
+                     f"({_spaces(levels[-1])}), which already has a value: the keys of one mapping "
+                     "must line up")
+            found.append(Finding(index, ind, words, previous))
             levels.append(ind)
         else:
             shown = ", ".join(str(n) for n in levels)
-            words = (f"line {index + 1} is indented {_spaces(ind)}, which lines up with no key above it "
+            words = (f"line {number(index)} is indented {_spaces(ind)}, which lines up with no key above it "
                      f"(the open levels are {shown} spaces)")
             found.append(Finding(index, ind, words, previous))
             levels = [n for n in levels if n < ind] + [ind]
@@ -124,7 +126,8 @@ def _brackets(code: str) -> int:
     return balance
 
 
-def _unclosed_quote(lines: list[str], line: int, column: int) -> Finding | None:
+def _unclosed_quote(lines: list[str], line: int, column: int,
+                    number: Callable[[int], int]) -> Finding | None:
     """A string opened with a quote at (line, column) and not closed on that line."""
     if not 0 <= line < len(lines) or column >= len(lines[line]):
         return None
@@ -132,18 +135,20 @@ def _unclosed_quote(lines: list[str], line: int, column: int) -> Finding | None:
     quote = text[column]
     if quote not in "'\"" or quote in text[column + 1:]:
         return None
-    return Finding(line, column, f"the string opened with {quote} on line {line + 1} is never closed: "
+    return Finding(line, column, f"the string opened with {quote} on line {number(line)} is never closed: "
                                  f"add the closing {quote}")
 
 
-def explain(text: str, line: int, column: int, context: tuple[int, int] | None) -> Finding | None:
-    """Why the YAML parser stopped at 0-based (line, column), judged from the text alone."""
+def explain(text: str, line: int, column: int, context: tuple[int, int] | None,
+            number: Callable[[int], int] = lambda i: i + 1) -> Finding | None:
+    """Why the YAML parser stopped at 0-based (line, column), judged from the text alone; `number`
+    gives the line number to name for a 0-based line (a template's own line, for rendered text)."""
     lines = text.split("\n")
     if context is not None:
-        quoted = _unclosed_quote(lines, *context)
+        quoted = _unclosed_quote(lines, *context, number)
         if quoted:
             return quoted
-    near = [f for f in _indentation(lines, min(line + 1, len(lines) - 1))
+    near = [f for f in _indentation(lines, min(line + 1, len(lines) - 1), number)
             if line - _LOOKBACK <= f.line <= line + 1]
     return near[0] if near else None
 
@@ -164,7 +169,7 @@ def syntax_issue(text: str, smap: SourceMap, line: int, column: int, problem: st
                  context: tuple[int, int] | None) -> ConfigIssue:
     """The issue for a YAML syntax error the parser reported at 0-based (line, column)."""
     lines = text.split("\n")
-    finding = explain(text, line, column, context)
+    finding = explain(text, line, column, context, lambda i: smap.locate(i, 0).line)
     if finding is None:
         where: SourceLocation = smap.locate(line, column)
         words = f"the file is not valid YAML here ({problem})"

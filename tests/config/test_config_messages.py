@@ -107,3 +107,17 @@ def test_a_misspelt_field_suggests_the_real_one_and_hides_its_missing_follow_on(
     assert err.startswith("Error: 1 configuration error:\n"), err
     assert "platforms.insights_hub: unknown field 'tenat'; did you mean 'tenant'?" in err
     assert "missing required field" not in err
+
+
+def test_a_syntax_error_in_a_template_names_the_template_line(tmp_path: Path, run_cli: RunCli) -> None:
+    project = shutil.copytree(EXAMPLES / "fleet", tmp_path / "fleet")
+    template = project / "fleet.yaml.j2"
+    lines = template.read_text().split("\n")
+    number = next(i for i, line in enumerate(lines, 1)
+                  if line.startswith("      external_id: {{ site.key }}"))
+    lines[number - 1] = lines[number - 1][1:]
+    template.write_text("\n".join(lines))
+    code, _, err = run_cli("validate", str(project))
+    assert code == 1
+    assert f"fleet.yaml.j2:{number}:6: YAML syntax error: line {number} is indented 5 spaces" in err
+    assert f"    {number} |      external_id: site-" in err  # the rendered line, numbered as in the template
