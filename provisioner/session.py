@@ -22,8 +22,8 @@ from provisioner.config.schema import (
     ProjectConfig,
     RateLimits,
 )
-from provisioner.config.secrets import Secret
-from provisioner.errors import ProvisionError
+from provisioner.config.secrets import Secret, iter_secrets, missing_issue
+from provisioner.errors import ConfigError, ProvisionError
 from provisioner.gc_tuning import paused_collections
 from provisioner.model import ApplyContext, LiveState, Provider
 from provisioner.plan import Plan, build_plan
@@ -129,7 +129,12 @@ class Session:
 
 
 def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Session:
-    """Build clients and providers for every platform the configuration sets up."""
+    """Build clients and providers for every platform the configuration sets up.
+
+    Every unset `${env:NAME}` secret is named in one ConfigError before any client is built."""
+    unset = [missing_issue(s) for s in iter_secrets(config.platforms) if not s.is_set()]
+    if unset:
+        raise ConfigError(unset)
     session = Session(config)
     hub = config.platforms.insights_hub
     if hub is not None:

@@ -17,9 +17,11 @@ _DONE = {EventKind.FINISHED: "done", EventKind.FAILED: "FAILED", EventKind.SKIPP
 class ProgressReporter:
     """An executor listener; use as a context manager around `execute`."""
 
-    def __init__(self, total: int, *, stream: TextIO | None = None, tty: bool | None = None) -> None:
+    def __init__(self, total: int, *, stream: TextIO | None = None, tty: bool | None = None,
+                 color: bool = True) -> None:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
+        self.color = color
         self.total = total
         self.completed = 0
         self.failed = 0
@@ -31,7 +33,7 @@ class ProgressReporter:
             self._bar = Progress(
                 TextColumn("[bold]apply"), BarColumn(), MofNCompleteColumn(),
                 TextColumn("{task.fields[failed]} failed"), TimeRemainingColumn(),
-                console=Console(file=self.stream), transient=False,
+                console=Console(file=self.stream, no_color=not self.color), transient=False,
             )
             self._bar.start()
             self._task = self._bar.add_task("apply", total=self.total, failed=0)

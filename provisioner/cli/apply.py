@@ -10,12 +10,14 @@ import click
 from provisioner import event_loop
 from provisioner.apply.progress import ProgressReporter
 from provisioner.apply.report import Report
+from provisioner.cli.output import no_color_option, use_color
 from provisioner.cli.plan import render
 from provisioner.cli.project_options import load_project_from_cli, target_options
 from provisioner.errors import ProvisionError
 from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, gate
 from provisioner.plan import Plan, read_plan
-from provisioner.render import render_report_json, render_report_text
+from provisioner.render import plan_view, render_report_json, render_report_text
+from provisioner.render.text import paint
 from provisioner.session import make_plan, open_session
 
 
@@ -25,11 +27,14 @@ def _confirm(plan: Plan, yes: bool) -> bool:
         return True
     if not sys.stdin.isatty():
         raise ProvisionError("apply needs --yes when it cannot ask (no terminal on standard input)")
+    color = use_color(sys.stderr)
     destructive = [c.address for c in plan.changes if c.data_destructive]
     if destructive:
-        click.echo(click.style("These changes destroy time-series data:", fg="red", bold=True), err=True)
+        click.echo(paint("These changes destroy time-series data:", "bold red", color), err=True)
         for address in destructive:
             click.echo(f"  - {address}", err=True)
+    # after a long plan the headline has scrolled away: repeat it where the decision is made
+    click.echo(paint(plan_view(plan).summary.headline, "bold", color), err=True)
     return click.confirm("Apply these changes?", default=False, err=True)
 
 
@@ -49,6 +54,7 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 @click.option("--allow-data-loss", is_flag=True, help="Allow deletes and replaces that destroy time series.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the final report.")
+@no_color_option
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
           parallelism: int, force: bool, allow_data_loss: bool, fmt: str) -> None:
@@ -74,14 +80,15 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                     raise ProvisionError("--target/--exclude apply when planning, not to a saved plan")
             else:
                 the_plan, live = await make_plan(session, targets=targets, excludes=excludes)
-                click.echo(render(the_plan, "text", color=sys.stdout.isatty()), nl=False, err=True)
+                click.echo(render(the_plan, "text", stream=sys.stderr), nl=False, err=True)
             if not the_plan.has_changes:
                 click.echo("Nothing to do.", err=True)
                 return None
             gate(the_plan, options)
             if not saved and not _confirm(the_plan, yes):
                 raise ProvisionError("apply cancelled; nothing was written")
-            with ProgressReporter(len(the_plan.graph()), stream=sys.stderr) as progress:
+            with ProgressReporter(len(the_plan.graph()), stream=sys.stderr,
+                                  color=use_color(sys.stderr)) as progress:
                 return await apply_plan(session, the_plan, options, live=live, saved=saved,
                                         on_event=progress.on_event)
 

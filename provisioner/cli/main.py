@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from provisioner import __version__
+from provisioner.cli.output import no_color_option
 from provisioner.errors import ProvisionError
 
 # name -> ("module:attribute", short help). Each module owns one command.
@@ -20,6 +21,8 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("provisioner.cli.plan:plan", "Show what apply would change."),
     "apply": ("provisioner.cli.apply:apply", "Make the live platforms match the configuration."),
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
+    "fmt": ("provisioner.cli.fmt:fmt", "Rewrite YAML files in the canonical layout (--check for CI)."),
+    "graph": ("provisioner.cli.graph:graph", "Draw the dependency graph or hierarchy (mermaid, dot, svg)."),
 }
 
 
@@ -44,8 +47,9 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup)
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="provision")
+@no_color_option
 def cli() -> None:
     """Declarative configuration-as-code for Siemens Insights Hub and Bentley iTwin IoT."""
 

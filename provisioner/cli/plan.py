@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import TextIO
 
 import click
 
 from provisioner import event_loop
+from provisioner.cli.output import no_color_option, terminal_width, use_color
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
 from provisioner.render import render_json, render_markdown, render_text
@@ -16,13 +18,13 @@ EXIT_NO_CHANGES = 0
 EXIT_CHANGES = 2
 
 
-def render(plan: Plan, fmt: str, *, color: bool) -> str:
-    """The plan in the requested format."""
+def render(plan: Plan, fmt: str, *, stream: TextIO) -> str:
+    """The plan in the requested format; text is coloured and fitted for a terminal `stream`."""
     if fmt == "json":
         return render_json(plan)
     if fmt == "markdown":
         return render_markdown(plan)
-    return render_text(plan, color=color)
+    return render_text(plan, color=use_color(stream), width=terminal_width(stream))
 
 
 @click.command()
@@ -34,6 +36,7 @@ def render(plan: Plan, fmt: str, *, color: bool) -> str:
               help="Write a plan file that `provision apply FILE` executes exactly.")
 @click.option("--detailed-exitcode", is_flag=True,
               help="Exit 0 when there are no changes, 2 when there are, 1 on error.")
+@no_color_option
 def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files: tuple[str, ...],
          targets: tuple[str, ...], excludes: tuple[str, ...], fmt: str, out: str | None,
          detailed_exitcode: bool) -> None:
@@ -46,10 +49,11 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
             return result
 
     result = event_loop.run(run())
-    click.echo(render(result, fmt, color=sys.stdout.isatty()), nl=False)
+    click.echo(render(result, fmt, stream=sys.stdout), nl=False)
     if out is not None:
         write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack)
-        click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}",
-                   err=True)
+        env_option = f" --env {env}" if env else ""
+        click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}"
+                   f"{env_option}", err=True)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)

@@ -5,6 +5,7 @@ Every issue names the resource address and the file:line:column of the offending
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Sequence
 
 from provisioner.config.locations import Locator, Path
@@ -32,6 +33,23 @@ class Checker:
     def was_invalid(self, collection: Path, key: object) -> bool:
         """True if `collection.key` exists but failed schema validation (already reported)."""
         return (*collection, key) in self.invalid
+
+
+_LIST_DECLARED = 8
+
+
+def did_you_mean(name: str, declared: Iterable[str]) -> str:
+    """`; did you mean 'Engine'?` with the closest declared names, else the short list of them.
+
+    Appended to an "unknown …" message; empty when nothing is declared or the list is long."""
+    options = sorted(set(declared))
+    by_lower = {o.lower(): o for o in options}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.6)
+    if close:
+        return "; did you mean " + " or ".join(repr(by_lower[c]) for c in close) + "?"
+    if options and len(options) <= _LIST_DECLARED:
+        return f" (declared: {', '.join(options)})"
+    return ""
 
 
 def cycle_text(chain: Sequence[str]) -> str:

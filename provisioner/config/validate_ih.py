@@ -18,7 +18,7 @@ from provisioner.config.schema import (
     AssetTypeVariable,
     ParentRef,
 )
-from provisioner.config.validate import Checker, cycle_text, find_cycles
+from provisioner.config.validate import Checker, cycle_text, did_you_mean, find_cycles
 
 IH = addr.IH
 ASPECT_TYPES: Path = (IH, "aspect_types")
@@ -92,6 +92,19 @@ class InsightsHubChecker:
                 out.setdefault(name, variable)
             current = self.asset_type(self.ih.asset_types[current].parent)
         return out
+
+    def asset_type_names(self) -> list[str]:
+        """What an asset type reference may name: the project's types and the built-in ones."""
+        return [*self.ih.asset_types, *rules.BUILTIN_ASSET_TYPES]
+
+    def unchecked_mappings(self, asset_key: str) -> str:
+        """` (5 mappings to this asset are not checked until it is fixed)`: their errors would
+        follow from this one; empty when no mapping uses the asset."""
+        count = sum(1 for agent in self.ih.agents.values() for m in agent.mappings if m.asset == asset_key)
+        if not count:
+            return ""
+        return (f" ({count} mapping{'s' if count != 1 else ''} to this asset "
+                f"{'are' if count != 1 else 'is'} not checked until it is fixed)")
 
     # ------------------------------------------------------------------ checks
 
@@ -258,7 +271,9 @@ class InsightsHubChecker:
             and not self.is_builtin(asset_type.parent)
             and not self.c.was_invalid(ASSET_TYPES, asset_type.parent)
         ):
-            self.c.error(f"unknown asset type {asset_type.parent!r} (parent)", (*path, "parent"), address)
+            hint = did_you_mean(asset_type.parent, self.asset_type_names())
+            self.c.error(f"unknown asset type {asset_type.parent!r} (parent){hint}", (*path, "parent"),
+                         address)
         inherited_aspects = self.family_aspects(parent) if parent and parent != name else {}
         inherited_vars = self.family_variables(parent) if parent and parent != name else {}
         for aspect, ref in asset_type.aspects.items():
@@ -272,7 +287,8 @@ class InsightsHubChecker:
                     f"aspect {aspect!r} is already defined by a parent type", apath, address, at_key=True
                 )
             if self.aspect_type(ref) is None and not self.c.was_invalid(ASPECT_TYPES, ref):
-                self.c.error(f"unknown aspect type {ref!r}", apath, address)
+                self.c.error(f"unknown aspect type {ref!r}{did_you_mean(ref, self.ih.aspect_types)}", apath,
+                             address)
         for var_name, variable in asset_type.variables.items():
             self.check_variable(var_name, variable, path, address, dynamic=False)
             if var_name in inherited_vars:
@@ -287,8 +303,9 @@ class InsightsHubChecker:
         if isinstance(parent, AssetRef) or parent == "root":
             return
         if parent not in self.ih.assets and not self.c.was_invalid(ASSETS, parent):
+            hint = did_you_mean(parent, self.ih.assets) or ": use root, an asset key or {id: <assetId>}"
             self.c.error(
-                f"unknown asset {parent!r} (parent): use root, an asset key or {{id: <assetId>}}",
+                f"unknown asset {parent!r} (parent){hint}",
                 (*path, "parent"),
                 address,
             )
@@ -309,7 +326,9 @@ class InsightsHubChecker:
         type_name = self.asset_type(asset.type)
         if type_name is None:
             if not self.is_builtin(asset.type) and not self.c.was_invalid(ASSET_TYPES, asset.type):
-                self.c.error(f"unknown asset type {asset.type!r}", (*path, "type"), address)
+                self.c.error(f"unknown asset type {asset.type!r}"
+                             f"{did_you_mean(asset.type, self.asset_type_names())}"
+                             f"{self.unchecked_mappings(key)}", (*path, "type"), address)
             return
         if not self.ih.asset_types[type_name].instantiable:
             self.c.error(f"asset type {type_name!r} is not instantiable", (*path, "type"), address)
@@ -318,7 +337,7 @@ class InsightsHubChecker:
             variable = variables.get(name)
             if variable is None:
                 self.c.error(
-                    f"asset type {type_name!r} has no variable {name!r}",
+                    f"asset type {type_name!r} has no variable {name!r}{did_you_mean(name, variables)}",
                     (*path, "variables", name),
                     address,
                     at_key=True,
@@ -332,7 +351,8 @@ class InsightsHubChecker:
             apath = (*path, "aspects", aspect)
             if aspect not in aspects:
                 self.c.error(
-                    f"asset type {type_name!r} has no aspect {aspect!r}", apath, address, at_key=True
+                    f"asset type {type_name!r} has no aspect {aspect!r}{did_you_mean(aspect, aspects)}",
+                    apath, address, at_key=True
                 )
                 continue
             aspect_type_name = aspects[aspect]
@@ -351,7 +371,8 @@ class InsightsHubChecker:
                 variable_def = aspect_type.variables.get(var_name)
                 if variable_def is None:
                     self.c.error(
-                        f"aspect type {aspect_type_name!r} has no variable {var_name!r}",
+                        f"aspect type {aspect_type_name!r} has no variable {var_name!r}"
+                        f"{did_you_mean(var_name, aspect_type.variables)}",
                         (*apath, var_name),
                         address,
                         at_key=True,
@@ -432,16 +453,20 @@ class InsightsHubChecker:
             point = points.get(m.data_point)
             if point is None:
                 self.c.error(
-                    f"unknown data point {m.data_point!r} (not in this agent's data sources)",
+                    f"unknown data point {m.data_point!r} (not in this agent's data sources)"
+                    f"{did_you_mean(m.data_point, points)}",
                     (*mpath, "data_point"),
                     address,
                 )
             asset = self.ih.assets.get(m.asset)
             if asset is None:
                 if not self.c.was_invalid(ASSETS, m.asset):
-                    self.c.error(f"unknown asset {m.asset!r}", (*mpath, "asset"), address)
+                    self.c.error(f"unknown asset {m.asset!r}{did_you_mean(m.asset, self.ih.assets)}",
+                                 (*mpath, "asset"), address)
                 continue
             type_name = self.asset_type(asset.type)
+            if type_name is None and not self.is_builtin(asset.type):
+                continue  # the asset's unknown type is the cause, reported once at the asset
             if type_name is None:
                 self.c.error(
                     f"asset {m.asset!r} has no aspects this project defines (type {asset.type})",
@@ -452,7 +477,8 @@ class InsightsHubChecker:
             aspects = self.family_aspects(type_name)
             if m.aspect not in aspects:
                 self.c.error(
-                    f"asset {m.asset!r} (type {type_name}) has no aspect {m.aspect!r}",
+                    f"asset {m.asset!r} (type {type_name}) has no aspect {m.aspect!r}"
+                    f"{did_you_mean(m.aspect, aspects)}",
                     (*mpath, "aspect"),
                     address,
                 )
@@ -464,7 +490,8 @@ class InsightsHubChecker:
             variable = aspect_type.variables.get(m.variable)
             if variable is None:
                 self.c.error(
-                    f"aspect {m.aspect!r} (type {aspect_type_name}) has no variable {m.variable!r}",
+                    f"aspect {m.aspect!r} (type {aspect_type_name}) has no variable {m.variable!r}"
+                    f"{did_you_mean(m.variable, aspect_type.variables)}",
                     (*mpath, "variable"),
                     address,
                 )
@@ -527,7 +554,8 @@ class InsightsHubChecker:
             else:
                 seen[ident] = index
             if e.asset not in self.ih.assets and not self.c.was_invalid(ASSETS, e.asset):
-                self.c.error(f"unknown asset {e.asset!r}", (*epath, "asset"), address)
+                self.c.error(f"unknown asset {e.asset!r}{did_you_mean(e.asset, self.ih.assets)}",
+                             (*epath, "asset"), address)
 
 
 def check_insights_hub(checker: Checker) -> None:

@@ -18,6 +18,7 @@ from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from ruamel.yaml.resolver import VersionedResolver
 
 from provisioner.config.locations import Loc, Path, SourceMap, path_str
+from provisioner.config.yaml_messages import syntax_issue
 from provisioner.errors import ConfigIssue
 
 _TAG = "tag:yaml.org,2002:"
@@ -88,12 +89,13 @@ def parse_ruamel(text: str, smap: SourceMap) -> ParsedDoc:
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        where = smap.locate(mark.line, mark.column) if mark is not None else smap.locate(0, 0)
         context = ""
         if exc.context and exc.context_mark is not None and exc.problem:
             start = smap.locate(exc.context_mark.line, exc.context_mark.column)
             context = f" ({exc.context} started at {start})"
-        doc.issues.append(ConfigIssue(f"YAML syntax error: {problem}{context}", where))
+        opened = (exc.context_mark.line, exc.context_mark.column) if exc.context_mark is not None else None
+        line, column = (mark.line, mark.column) if mark is not None else (0, 0)
+        doc.issues.append(syntax_issue(text, smap, line, column, f"{problem}{context}", opened))
         return doc
     except (YAMLError, RecursionError, ValueError) as exc:
         doc.issues.append(ConfigIssue(f"YAML error: {type(exc).__name__}", smap.locate(0, 0)))

@@ -8,13 +8,17 @@ cut at a change boundary and a note says how many changes were omitted.
 
 from __future__ import annotations
 
+from provisioner.model import Change
 from provisioner.plan.builder import Plan
+from provisioner.render.diagram import hierarchy_diagram, item_of_change, to_mermaid
 from provisioner.render.text import row_lines
-from provisioner.render.view import ACTIONS, ChangeRow, PlanView, as_view, duration
+from provisioner.render.view import ACTIONS, ChangeRow, PlanView, as_view, duration, plural
 
 MARKDOWN_LIMIT = 65_000
 _NOTE_RESERVE = 300
 _LIST_CAP = 50
+HIERARCHY_MAX = 60
+"""Plans with at most this many changes get a mermaid picture of what changes where."""
 
 
 def _code(text: str) -> str:
@@ -41,7 +45,8 @@ def summary_markdown(view: PlanView) -> str:
         lines.append("")
     if s.data_destructive:
         count = len(s.data_destructive)
-        lines += [f"> [!CAUTION]\n> **DATA LOSS**: {count} change(s) destroy time-series data: "
+        verb = "destroys" if count == 1 else "destroy"
+        lines += [f"> [!CAUTION]\n> **DATA LOSS**: {plural(count, 'change')} {verb} time-series data: "
                   f"{_addresses(s.data_destructive)}", ""]
     if s.protected:
         lines += [f"> [!WARNING]\n> Apply will refuse to delete or replace protected resources: "
@@ -51,6 +56,19 @@ def summary_markdown(view: PlanView) -> str:
         lines += [f"Estimated **{s.api_calls}** API calls ({calls}), about **{duration(s.seconds)}**.", ""]
     lines += [f"- :warning: {w}" for w in view.warnings]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def hierarchy_markdown(view: PlanView) -> str:
+    """A mermaid flowchart of the changed objects under their containers (GitHub draws it), for
+    plans of at most HIERARCHY_MAX changes; empty otherwise."""
+    if not view.rows or len(view.rows) > HIERARCHY_MAX:
+        return ""
+    changes = [Change(r.action, r.address, r.kind, r.before, r.after, depends_on=r.depends_on)
+               for r in view.rows]
+    diagram = hierarchy_diagram([item_of_change(c) for c in changes])
+    if not diagram.nodes:
+        return ""
+    return f"\n#### Where the changes are\n\n```mermaid\n{to_mermaid(diagram, direction='TD')}```\n"
 
 
 def _groups(rows: tuple[ChangeRow, ...]) -> list[tuple[str, list[ChangeRow]]]:
@@ -63,11 +81,12 @@ def _groups(rows: tuple[ChangeRow, ...]) -> list[tuple[str, list[ChangeRow]]]:
 def render_markdown(plan: Plan | PlanView, *, limit: int = MARKDOWN_LIMIT) -> str:
     """The plan as a PR comment of at most `limit` characters (the summary is always whole)."""
     view = as_view(plan)
-    out = summary_markdown(view)
+    out = summary_markdown(view) + hierarchy_markdown(view)
     budget = limit - _NOTE_RESERVE
     shown = 0
     for title, rows in _groups(view.rows):
-        opening = f"\n<details><summary><code>{title}</code> ({len(rows)} changes)</summary>\n\n```diff\n"
+        count = plural(len(rows), "change")
+        opening = f"\n<details><summary><code>{title}</code> ({count})</summary>\n\n```diff\n"
         closing = "```\n\n</details>\n"
         block = opening
         taken = 0

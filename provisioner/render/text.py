@@ -1,21 +1,42 @@
-"""Plain-text plan output for a terminal: the summary line first, then one block per change."""
+"""Plain-text plan output for a terminal: the summary line first, then one block per change.
+
+Values are shown as nested lines (like the YAML they came from) once they no longer fit on one
+line; unset (null) entries are hidden alike in creates and updates. Colour is rendered by rich
+and only when the caller asks for it (the CLI decides: TTY, `NO_COLOR`, `--no-color`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from rich.color import ColorSystem
+from rich.style import Style
+
 from provisioner.model import Action, FieldChange
 from provisioner.model.resource import JSON
 from provisioner.plan.builder import Plan
-from provisioner.render.view import ChangeRow, PlanView, Summary, as_view, duration, format_value
+from provisioner.render.view import (
+    ChangeRow,
+    PlanView,
+    Summary,
+    as_view,
+    duration,
+    format_value,
+    plural,
+    shorten_address,
+)
 
-_COLORS = {Action.CREATE: "32", Action.UPDATE: "33", Action.REPLACE: "35", Action.DELETE: "31"}
+_STYLES = {Action.CREATE: "green", Action.UPDATE: "yellow", Action.REPLACE: "magenta", Action.DELETE: "red"}
 DATA_LOSS = "[DATA LOSS]"
 PROTECTED = "[PROTECTED]"
+INLINE_WIDTH = 100
+"""A value whose line would be longer than this is shown as nested lines instead."""
+_INDENT = "    "
 
 
-def _paint(text: str, code: str, color: bool) -> str:
-    return f"\x1b[{code}m{text}\x1b[0m" if color else text
+def paint(text: str, style: str, color: bool) -> str:
+    """`text` in a rich style (`"bold red"`) as ANSI codes, or unchanged when `color` is false."""
+    return Style.parse(style).render(text, color_system=ColorSystem.STANDARD) if color else text
 
 
 def _per_platform(counts: Mapping[str, int]) -> str:
@@ -24,17 +45,20 @@ def _per_platform(counts: Mapping[str, int]) -> str:
 
 def summary_lines(summary: Summary, warnings: tuple[str, ...], *, color: bool = False) -> list[str]:
     """The headline, then estimate, unmanaged objects, data loss, protected addresses, warnings."""
-    lines = [_paint(summary.headline, "1", color)]
+    lines = [paint(summary.headline, "bold", color)]
     if summary.total:
-        lines.append(f"Estimated {summary.api_calls} API calls ({_per_platform(summary.calls_by_platform)}),"
-                     f" about {duration(summary.seconds)}.")
+        lines.append(f"Estimated {plural(summary.api_calls, 'API call')} "
+                     f"({_per_platform(summary.calls_by_platform)}), about {duration(summary.seconds)}.")
     unmanaged = sum(summary.unmanaged.values())
     if unmanaged:
         counts = {p: n for p, n in summary.unmanaged.items() if n}
-        lines.append(f"{unmanaged} unmanaged objects in scope are left alone ({_per_platform(counts)}).")
+        lines.append(f"{plural(unmanaged, 'unmanaged object')} in scope "
+                     f"{'is' if unmanaged == 1 else 'are'} left alone ({_per_platform(counts)}).")
     if summary.data_destructive:
         count = len(summary.data_destructive)
-        lines.append(_paint(f"{DATA_LOSS} {count} change(s) destroy time-series data:", "1;31", color))
+        verb = "destroys" if count == 1 else "destroy"
+        headline = f"{DATA_LOSS} {plural(count, 'change')} {verb} time-series data:"
+        lines.append(paint(headline, "bold red", color))
         lines.extend(f"  {address}" for address in summary.data_destructive)
     if summary.protected:
         lines.append(f"{PROTECTED} apply will refuse to delete or replace: {', '.join(summary.protected)}")
@@ -42,56 +66,100 @@ def summary_lines(summary: Summary, warnings: tuple[str, ...], *, color: bool = 
     return lines
 
 
-def _compact(value: JSON) -> JSON:
+def compact(value: JSON) -> JSON:
     """`value` without unset (null) map entries, at any depth."""
     if isinstance(value, dict):
-        return {k: _compact(v) for k, v in value.items() if v is not None}
+        return {k: compact(v) for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_compact(v) for v in value]
+        return [compact(v) for v in value]
     return value
 
 
-def shown_fields(row: ChangeRow) -> tuple[FieldChange, ...]:
-    """The field lines of a change; a create lists only what it sets (no `(none) → (none)` noise),
-    with a map-valued field split into one line per entry (`variables.Temperature = {…}`)."""
-    if row.action is not Action.CREATE:
-        return row.fields
-    shown: list[FieldChange] = []
-    for f in row.fields:
-        value = _compact(f.after)
-        if value in (None, {}, []):
-            continue
-        if isinstance(value, dict):
-            shown.extend(FieldChange(f"{f.path}.{k}", None, v) for k, v in value.items())
-        else:
-            shown.append(FieldChange(f.path, None, value))
-    return tuple(shown)
-
-
-def field_line(action: Action, field: FieldChange) -> str:
-    """`path = value` for a create, `path: before → after` otherwise."""
-    if action is Action.CREATE:
-        return f"{field.path} = {format_value(field.after)}"
-    return f"{field.path}: {format_value(field.before)} → {format_value(field.after)}"
-
-
-def row_lines(row: ChangeRow, *, color: bool = False) -> list[str]:
-    """One change: `<symbol> <address> (<kind>)` with markers, then fields, reasons, side effects."""
-    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected))
-    marks = "".join(f" {mark}" for mark, on in flags if on)
-    head = f"{row.symbol} {row.address} ({row.kind})"
-    lines = [_paint(head, _COLORS[row.action], color) + (_paint(marks, "1;31", color) if marks else "")]
-    lines.extend(f"    {field_line(row.action, field)}" for field in shown_fields(row))
-    lines.extend(f"    # {reason}" for reason in row.reasons)
-    lines.extend(f"    ! side effect: {effect}" for effect in row.side_effects)
+def value_lines(label: str, sep: str, value: JSON, indent: str) -> list[str]:
+    """`label<sep>value` on one line when it fits, else `label:` and one nested line per entry."""
+    text = format_value(value)
+    nested = isinstance(value, dict | list) and bool(value)
+    if not nested or len(indent) + len(label) + len(sep) + len(text) <= INLINE_WIDTH:
+        return [f"{indent}{label}{sep}{text}"]
+    lines = [f"{indent}{label}" + ("" if label == "-" else ":")]
+    child = indent + "  "
+    if isinstance(value, dict):
+        for key, item in value.items():
+            lines.extend(value_lines(str(key), sep, item, child))
+    elif isinstance(value, list):
+        for item in value:
+            lines.extend(value_lines("-", " ", item, child))
     return lines
 
 
-def render_text(plan: Plan | PlanView, *, color: bool = False) -> str:
-    """The whole plan as text; ANSI colours only when `color` is true."""
+def shown_fields(row: ChangeRow) -> tuple[FieldChange, ...]:
+    """The fields of a change with nulls dropped; a create lists only what it sets (no
+    `(none) → (none)` noise), a map-valued field split into one field per entry."""
+    shown: list[FieldChange] = []
+    for f in row.fields:
+        before, after = compact(f.before), compact(f.after)
+        if row.action is Action.CREATE:
+            if after in (None, {}, []):
+                continue
+            if isinstance(after, dict):
+                shown.extend(FieldChange(f"{f.path}.{k}", None, v) for k, v in after.items())
+            else:
+                shown.append(FieldChange(f.path, None, after))
+        else:
+            shown.extend(_update_fields(f.path, before, after))
+    return tuple(shown)
+
+
+def _update_fields(path: str, before: JSON, after: JSON) -> list[FieldChange]:
+    """Two maps are compared entry by entry (`path.key: before → after` for the ones that differ)."""
+    if isinstance(before, dict) and isinstance(after, dict) and before != after:
+        out: list[FieldChange] = []
+        for key in [*before, *(k for k in after if k not in before)]:
+            if before.get(key) != after.get(key):
+                out.extend(_update_fields(f"{path}.{key}", before.get(key), after.get(key)))
+        return out
+    return [FieldChange(path, before, after)]
+
+
+def field_lines(action: Action, field: FieldChange, indent: str = _INDENT) -> list[str]:
+    """`path = value` for a create, `path: before → after` otherwise; nested when too long."""
+    if action is Action.CREATE:
+        return value_lines(field.path, " = ", field.after, indent)
+    line = f"{indent}{field.path}: {format_value(field.before)} → {format_value(field.after)}"
+    if len(line) <= INLINE_WIDTH:
+        return [line]
+    return [f"{indent}{field.path}:",
+            *value_lines("before", " = ", field.before, indent + "  "),
+            *value_lines("after", " = ", field.after, indent + "  ")]
+
+
+def row_lines(row: ChangeRow, *, color: bool = False, width: int | None = None) -> list[str]:
+    """One change: `<symbol> <address> (<kind>)` with markers, then fields, reasons, side effects.
+
+    With a `width`, an address too long for it is shortened in the middle and the full address
+    follows on a `# address:` line."""
+    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected))
+    marks = "".join(f" {mark}" for mark, on in flags if on)
+    address = row.address
+    if width is not None:
+        room = width - len(f"{row.symbol}  ({row.kind}){marks}")
+        address = shorten_address(row.address, room)
+    head = f"{row.symbol} {address} ({row.kind})"
+    lines = [paint(head, _STYLES[row.action], color) + (paint(marks, "bold red", color) if marks else "")]
+    if address != row.address:
+        lines.append(f"{_INDENT}# address: {row.address}")
+    for field in shown_fields(row):
+        lines.extend(field_lines(row.action, field))
+    lines.extend(f"{_INDENT}# {reason}" for reason in row.reasons)
+    lines.extend(f"{_INDENT}! side effect: {effect}" for effect in row.side_effects)
+    return lines
+
+
+def render_text(plan: Plan | PlanView, *, color: bool = False, width: int | None = None) -> str:
+    """The whole plan as text; ANSI colours only when `color` is true, addresses fitted to `width`."""
     view = as_view(plan)
     lines = summary_lines(view.summary, view.warnings, color=color)
     for row in view.rows:
         lines.append("")
-        lines.extend(row_lines(row, color=color))
+        lines.extend(row_lines(row, color=color, width=width))
     return "\n".join(lines) + "\n"

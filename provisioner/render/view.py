@@ -131,6 +131,26 @@ def as_view(plan: Plan | PlanView) -> PlanView:
     return plan if isinstance(plan, PlanView) else plan_view(plan)
 
 
+def plural(count: int, word: str) -> str:
+    """`1 change`, `2 changes`."""
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def shorten_address(address: str, room: int) -> str:
+    """`address` in at most `room` characters when possible: middle parts give way to `…`, the
+    platform and the last part (the object's own key) always stay."""
+    if len(address) <= room:
+        return address
+    parts = address.split(".")
+    head, tail = parts[:1], parts[1:]
+    while len(tail) > 1:
+        tail = tail[1:]
+        short = ".".join([*head, "…", *tail])
+        if len(short) <= room:
+            return short
+    return ".".join([*head, "…", *tail])
+
+
 def duration(seconds: float) -> str:
     """`42s`, `3m 05s`, `1h 02m`."""
     whole = round(seconds)

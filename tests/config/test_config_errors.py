@@ -143,9 +143,12 @@ def test_yaml_syntax_error_names_both_ends(
     file = project / "assets.yaml"
     code, _, err = run_cli("validate", str(project))
     assert code == 1
-    end = len(file.read_text().splitlines()) + 1
-    assert f"{file}:{end}:1: YAML syntax error: found unexpected end of stream" in err
-    assert f"quoted scalar started at {where(file, chr(34) + 'Motor')}" in err
+    # in words at the opening quote, with the line and a caret; the parser's own text follows
+    opened = where(file, chr(34) + "Motor")
+    assert f"{opened}: YAML syntax error: the string opened with \" on line 4 is never closed" in err
+    assert '    4 |       name: "Motor\n      |             ^\n' in err
+    assert "found unexpected end of stream" in err
+    assert f"quoted scalar started at {opened}" in err
 
 
 def test_template_error_names_template_line_not_rendered_line(

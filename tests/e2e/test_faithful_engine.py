@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from provisioner.cli.plan import render
+from provisioner.render import render_json, render_markdown, render_text
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
@@ -65,10 +65,9 @@ async def test_twins_made_by_hand_are_reported_and_the_unreferenced_one_is_remov
                                                                     twin_id)
     [warning] = plan.warnings
     assert MOTOR in warning and ids[MOTOR] in warning and twin_id in warning
-    for fmt in ("text", "markdown"):
-        text = render(plan, fmt, color=False)
+    for text in (render_text(plan), render_markdown(plan)):
         assert warning in text and f"{MOTOR}.twin-{twin_id}" in text
-    assert warning in json.loads(render(plan, "json", color=False))["warnings"]
+    assert warning in json.loads(render_json(plan))["warnings"]
 
     await apply(applied, sandbox, allow_data_loss=True)  # assets bear data: their deletes are gated
     names = [a["assetId"] for a in sandbox.snapshot()["insightsHub"]["assets"]

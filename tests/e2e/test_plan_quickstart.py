@@ -143,7 +143,7 @@ async def test_one_changed_unit_moves_the_aspect_variable_and_its_data_point_tog
         tmp_path: Path, sandbox: Sandbox, quickstart: Project) -> None:
     await apply(quickstart, sandbox)
     changed = edited(tmp_path, "insights-hub.yaml",
-                     ("Pressure:    {type: DOUBLE, unit: kPa}", "Pressure:    {type: DOUBLE, unit: hPa}"),
+                     ("Pressure: {type: DOUBLE, unit: kPa}", "Pressure: {type: DOUBLE, unit: hPa}"),
                      ("{name: Pressure, type: DOUBLE, unit: kPa}",
                       "{name: Pressure, type: DOUBLE, unit: hPa}"))
     plan = await plan_of(changed, sandbox)

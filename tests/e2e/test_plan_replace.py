@@ -44,7 +44,7 @@ def humidity_as_double(tmp_path: Path) -> Project:
     """The quickstart with Humidity (aspect variable and its data point) INT -> DOUBLE."""
     path = copy_example("quickstart", tmp_path / "changed") / "insights-hub.yaml"
     text = path.read_text()
-    for old, new in (('Humidity:    {type: INT, unit: "%"}', 'Humidity:    {type: DOUBLE, unit: "%"}'),
+    for old, new in (('Humidity: {type: INT, unit: "%"}', 'Humidity: {type: DOUBLE, unit: "%"}'),
                      ('{name: Humidity, type: INT, unit: "%"}', '{name: Humidity, type: DOUBLE, unit: "%"}')):
         assert text.count(old) == 1, old
         text = text.replace(old, new)

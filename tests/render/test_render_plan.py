@@ -36,8 +36,8 @@ def test_text_starts_with_the_summary_line_and_shows_fields() -> None:
     text = render_text(mixed_plan())
     lines = text.splitlines()
     assert lines[0] == "Plan: 3 to create, 1 to update, 2 to replace, 2 to delete, 1 unchanged."
-    assert "1 unmanaged objects in scope are left alone (hub 1, iot 0)." not in text
-    assert "1 unmanaged objects in scope are left alone (hub 1)." in text
+    assert "1 unmanaged object in scope is left alone (hub 1, iot 0)." not in text
+    assert "1 unmanaged object in scope is left alone (hub 1)." in text
     assert "~ hub.assets.edit (assets)" in lines
     assert '    name: "old" → "new"' in lines
     assert '    variables.SerialNo: "1" → "2"' in lines
@@ -50,8 +50,8 @@ def test_text_starts_with_the_summary_line_and_shows_fields() -> None:
     assert "- iot.devices.old (devices)" in lines
     assert '+ hub.assets.new (assets)' in lines
     assert '    name = "Plant Hamburg"' in lines  # a create shows what it sets
-    assert "[DATA LOSS] 2 change(s) destroy time-series data:" in text
-    assert text.index("[DATA LOSS] 2 change(s)") < text.index("-+ hub.aspect_types.Env")
+    assert "[DATA LOSS] 2 changes destroy time-series data:" in text
+    assert text.index("[DATA LOSS] 2 changes") < text.index("-+ hub.aspect_types.Env")
     assert "\x1b[" not in text
 
 
@@ -76,7 +76,7 @@ def test_markdown_summary_first_with_details_per_group() -> None:
     md = render_markdown(mixed_plan())
     assert md.startswith("### Plan: 3 to create, 1 to update, 2 to replace, 2 to delete, 1 unchanged.\n")
     assert "| `hub` | 1 | 1 | 2 | 1 | 5 | 1 |" in md
-    assert "**DATA LOSS**: 2 change(s)" in md
+    assert "**DATA LOSS**: 2 changes destroy" in md
     assert md.count("<details>") == md.count("</details>") == 4
     assert "<summary><code>iot · devices.north</code> (2 changes)</summary>" in md
     assert "omitted" not in md
