@@ -20,6 +20,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("provisioner.cli.plan:plan", "Show what apply would change."),
     "apply": ("provisioner.cli.apply:apply", "Make the live platforms match the configuration."),
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
+    "boarding": ("provisioner.cli.boarding:boarding", "Write each managed agent's boarding file."),
+    "outputs": ("provisioner.cli.outputs:outputs", "Print the server ids of managed objects."),
+    "simulate": ("provisioner.cli.simulate:simulate", "Run field agents that upload plausible values."),
+    "check": ("provisioner.cli.check:check", "Check that every agent and mapping delivers data."),
 }
 
 

@@ -1,0 +1,31 @@
+"""`provision simulate`: field agents from boarding files, uploading plausible values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from provisioner import event_loop
+from provisioner.field.durations import duration_callback
+from provisioner.field.simulate import AgentRun
+from provisioner.field.simulate import simulate as run_simulation
+
+
+@click.command()
+@click.argument("secrets_dir", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@click.option("--duration", "duration", default="30s", callback=duration_callback, show_default=True,
+              help="How long to upload (e.g. 30s, 2m).")
+@click.option("--interval", "interval", default="1s", callback=duration_callback, show_default=True,
+              help="Time between two uploads of one agent.")
+@click.option("--seed", type=int, default=None, help="Seed the value generator (repeatable runs).")
+def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | None) -> None:
+    """Onboard every agent of SECRETS_DIR (or reuse its saved registration) and upload a typed value
+    for every data point of its data source configuration each interval."""
+    runs: list[AgentRun] = event_loop.run(
+        run_simulation(secrets_dir, duration_s=duration, interval_s=interval, seed=seed))
+    for run in runs:
+        how = "onboarded" if run.registered else "reused its registration"
+        click.echo(f"{run.key}: {how}; {run.uploads} uploads of {run.points} data points")
+    total = sum(len(r.sent) for r in runs)
+    click.echo(f"{len(runs)} agents sent {total} values")
