@@ -19,11 +19,22 @@ from provisioner.field.simulate import simulate as run_simulation
 @click.option("--interval", "interval", default="1s", callback=duration_callback, show_default=True,
               help="Time between two uploads of one agent.")
 @click.option("--seed", type=int, default=None, help="Seed the value generator (repeatable runs).")
-def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | None) -> None:
+@click.option("--agent", "only", multiple=True, metavar="KEY", help="Only this agent (repeatable).")
+@click.option("--omit", "omit", multiple=True, metavar="KEY:DATA_POINT",
+              help="A data point the agent never sends, to rehearse what check reports (repeatable).")
+def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | None,
+             only: tuple[str, ...], omit: tuple[str, ...]) -> None:
     """Onboard every agent of SECRETS_DIR (or reuse its saved registration) and upload a typed value
     for every data point of its data source configuration each interval."""
+    skipped: dict[str, set[str]] = {}
+    for item in omit:
+        key, sep, point = item.partition(":")
+        if not sep or not key or not point:
+            raise click.BadParameter(f"'{item}' is not KEY:DATA_POINT", param_hint="--omit")
+        skipped.setdefault(key, set()).add(point)
     runs: list[AgentRun] = event_loop.run(
-        run_simulation(secrets_dir, duration_s=duration, interval_s=interval, seed=seed))
+        run_simulation(secrets_dir, duration_s=duration, interval_s=interval, seed=seed, only=only,
+                       omit=skipped))
     for run in runs:
         how = "onboarded" if run.registered else "reused its registration"
         click.echo(f"{run.key}: {how}; {run.uploads} uploads of {run.points} data points")

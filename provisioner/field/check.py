@@ -127,6 +127,9 @@ async def check_round(field_client: FieldClient, inventory: Inventory, since_s: 
     for agent in agent_results.values():
         agent.cause = _agent_cause(agent, cutoff)
     for result, m in zip(mapping_results, inventory.mappings, strict=True):
+        owner = agent_results.get(m.agent_address)
+        if result.cause and result.cause.startswith("no value since") and owner is not None and owner.cause:
+            result.cause = f"agent {owner.cause}"
         if result.cause is None and result.latest_time is None:
             agent = agent_results.get(m.agent_address)
             item = agent_by_address.get(m.agent_address)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -64,12 +64,19 @@ async def simulate(
     interval_s: float,
     transport: httpx.AsyncBaseTransport | None = None,
     seed: int | None = None,
+    only: Sequence[str] = (),
+    omit: Mapping[str, set[str]] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
 ) -> list[AgentRun]:
-    """Run every agent of `folder` for `duration_s`, one upload per agent each `interval_s`."""
+    """Run every agent of `folder` (or those named in `only`) for `duration_s`, one upload per agent
+    each `interval_s`; `omit` names data points an agent never sends (a breakage drill)."""
     rng = random.Random(seed)
     async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
-        agents = [FieldAgent.from_file(path, http) for path in boarding_files(folder)]
+        agents = [FieldAgent.from_file(path, http) for path in boarding_files(folder)
+                  if not only or path.stem in only]
+        if not agents:
+            raise ProvisionError(f"{folder}: no boarding file for {', '.join(only)}")
+        skipped = omit or {}
         registered = await asyncio.gather(*(a.onboard() for a in agents))
         configs = await asyncio.gather(*(a.data_source_configuration() for a in agents))
         runs = []
@@ -82,7 +89,8 @@ async def simulate(
             stamp = iso_ms(now)
             uploads = []
             for agent, run, dsc in zip(agents, runs, configs, strict=True):
-                points = [p for s in dsc.get("dataSources") or [] for p in s.get("dataPoints") or []]
+                points = [p for s in dsc.get("dataSources") or [] for p in s.get("dataPoints") or []
+                          if p.get("id") not in skipped.get(agent.key, set())]
                 if not points or not dsc.get("configurationId"):
                     continue
                 values = [

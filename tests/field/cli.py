@@ -8,5 +8,6 @@ from pathlib import Path
 
 
 def provision(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "provisioner", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "provisioner", *args], capture_output=True, text=True, cwd=cwd, timeout=180
+    )

@@ -42,6 +42,12 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
     assert set(doc["content"]) == {"baseUrl", "iat", "clientCredentialProfile", "clientId", "tenant"}
     assert boarded.stdout.strip() == f"{files[0]}  expires {doc['expiration']}"
 
+    outputs = provision("outputs", str(project), "--env", "test")
+    assert outputs.returncode == 0, outputs.stderr
+    ids = json.loads(outputs.stdout)
+    assert ids["insights_hub.agents.acme-motor-agent"] == doc["content"]["clientId"]
+    assert ids["insights_hub.assets.acme-motor"] and list(ids) == sorted(ids)
+
     simulated = provision("simulate", str(secrets), "--duration", "2s", "--interval", "1s", "--seed", "7")
     assert simulated.returncode == 0, simulated.stderr
     assert "acme-motor-agent: onboarded; 2 uploads of" in simulated.stdout
