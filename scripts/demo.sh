@@ -36,4 +36,13 @@ for example in quickstart fleet; do
   step "provision plan examples/$example again: nothing left to do (exit 0 with --detailed-exitcode)"
   provision plan "examples/$example" --detailed-exitcode
 done
+
+# From objects to data flowing: boarding files for the devices, a few seconds of simulated
+# devices, then the post-deploy check (exit 0: every agent online, every mapping delivering).
+step "provision boarding examples/quickstart (files 0600 in a 0700 folder; prints paths and expiry)"
+provision boarding examples/quickstart --out "$STATE_DIR/boarding"
+step "provision simulate (3 s of field agents uploading every data point)"
+provision simulate "$STATE_DIR/boarding" --duration 3s --interval 1s
+step "provision check examples/quickstart: everything flows"
+provision check examples/quickstart --since 5m
 step "done"
