@@ -256,11 +256,18 @@ class AgentIam:
         if (doc.get("secretExpiresAt") or 0) <= self.ctx.now():
             raise _Refused(400, "invalid_client", "the client secret has expired; onboard the agent again")
 
+    def _agent_keys(self) -> list[Doc]:
+        """The signing key with `value` as a one-line PEM: mindconnect-nodejs `ValidateToken`
+        re-inserts the line breaks after the header and before the footer (agent-auth.js:330-332),
+        so the service sends the key body without them."""
+        keys = self.ctx.signer.token_keys()["keys"]
+        return [{**k, "value": "".join(str(k["value"]).split("\n"))} for k in keys]
+
     async def token_key(self, request: Request) -> Response:
-        return JSONResponse(self.ctx.signer.token_keys()["keys"][0])
+        return JSONResponse(self._agent_keys()[0])
 
     async def token_keys(self, request: Request) -> Response:
-        return JSONResponse(self.ctx.signer.token_keys())
+        return JSONResponse({"keys": self._agent_keys()})
 
     def routes(self) -> list[BaseRoute]:
         return [

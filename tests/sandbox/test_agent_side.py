@@ -234,9 +234,12 @@ async def test_client_assertion_rules(
     assert (await anon.post(f"{AGM}/oauth/token", data=form)).status_code == 400  # no assertion type
     key = (await anon.get(f"{AGM}/oauth/token_key")).json()
     token = (await agent_token(anon, assertion(agent, secret, "HS256", clock))).json()["access_token"]
-    assert (
-        jwt.decode(token, key["value"], algorithms=["RS256"], options={"verify_exp": False})["sub"] == agent
+    pem = key["value"]  # one line, as the SDK expects: it re-inserts the breaks around the body
+    assert "\n" not in pem and pem.startswith("-----BEGIN PUBLIC KEY-----MII")
+    pem = pem.replace("-----BEGIN PUBLIC KEY-----", "-----BEGIN PUBLIC KEY-----\n").replace(
+        "-----END PUBLIC KEY-----", "\n-----END PUBLIC KEY-----"
     )
+    assert jwt.decode(token, pem, algorithms=["RS256"], options={"verify_exp": False})["sub"] == agent
 
 
 async def test_unmapped_and_untyped_values_go_to_recoverable_records_not_to_a_variable(
