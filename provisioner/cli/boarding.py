@@ -9,7 +9,7 @@ import click
 from provisioner import event_loop
 from provisioner.cli.project_options import load_project_from_cli, project_options
 from provisioner.errors import ProvisionError
-from provisioner.field.boarding import Written, write_boarding_files
+from provisioner.field.boarding import Written, secrets_dir, write_boarding_files
 from provisioner.field.inventory import read_inventory
 from provisioner.providers.insights_hub.field_client import FieldClient
 from provisioner.session import open_session
@@ -26,6 +26,7 @@ def boarding(directory: str, env: str | None, variables: tuple[str, ...], var_fi
              out: Path, targets: tuple[str, ...], rotate: bool) -> None:
     """Write SECRETS_DIR/<agent key>.json for every managed agent; print only paths and expiry."""
     project = load_project_from_cli(directory, env, variables, var_files)
+    secrets_dir(out)  # bad --out fails before any API call
 
     async def run() -> list[Written]:
         async with open_session(project.config) as session:

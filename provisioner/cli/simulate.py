@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import httpx
 
 from provisioner import event_loop
+from provisioner.errors import ProvisionError
 from provisioner.field.durations import duration_callback
 from provisioner.field.simulate import AgentRun
 from provisioner.field.simulate import simulate as run_simulation
@@ -32,9 +34,13 @@ def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | No
         if not sep or not key or not point:
             raise click.BadParameter(f"'{item}' is not KEY:DATA_POINT", param_hint="--omit")
         skipped.setdefault(key, set()).add(point)
-    runs: list[AgentRun] = event_loop.run(
-        run_simulation(secrets_dir, duration_s=duration, interval_s=interval, seed=seed, only=only,
-                       omit=skipped))
+    try:
+        runs: list[AgentRun] = event_loop.run(
+            run_simulation(secrets_dir, duration_s=duration, interval_s=interval, seed=seed, only=only,
+                           omit=skipped))
+    except httpx.TransportError as exc:
+        reason = exc.__class__.__name__
+        raise ProvisionError(f"cannot reach the service of a boarding file ({reason})") from None
     for run in runs:
         how = "onboarded" if run.registered else "reused its registration"
         click.echo(f"{run.key}: {how}; {run.uploads} uploads of {run.points} data points")

@@ -29,9 +29,12 @@ class Written:
 
 
 def secrets_dir(path: Path) -> Path:
-    """Create (or tighten) the folder to mode 0700."""
-    path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
-    path.chmod(DIR_MODE)
+    """Create (or tighten) the folder to mode 0700; ProvisionError when that is impossible."""
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=DIR_MODE)
+        path.chmod(DIR_MODE)
+    except OSError as exc:
+        raise ProvisionError(f"{path}: cannot use it as the secrets folder ({exc.strerror})") from None
     return path
 
 
@@ -79,6 +82,9 @@ async def write_boarding_files(
     written = []
     for agent, config in zip(agents, configs, strict=True):
         path = folder / f"{agent.key}.json"
-        write_secret_file(path, config)
+        try:
+            write_secret_file(path, config)
+        except OSError as exc:
+            raise ProvisionError(f"{path}: cannot write the boarding file ({exc.strerror})") from None
         written.append(Written(agent, path, str(config.get("expiration") or "unknown")))
     return written

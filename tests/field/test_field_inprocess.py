@@ -1,0 +1,75 @@
+"""Field commands in-process: an RSA_3072 agent onboards and delivers through `simulate` (its own
+3072-bit key, RS384 assertion), `check --wait` polls until data flows, and bad input gives a clear
+error without a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from cli import provision
+from harness import copy_example
+
+from provisioner.config import Project, load_project
+from provisioner.field.boarding import write_boarding_files
+from provisioner.field.check import run_check
+from provisioner.field.inventory import read_inventory
+from provisioner.field.simulate import simulate
+from provisioner.pipeline import ApplyOptions, apply_plan
+from provisioner.providers.insights_hub.field_client import FieldClient
+from provisioner.sandbox import Sandbox
+from provisioner.session import make_plan, open_session
+
+
+async def apply_and_board(project: Project, sandbox: Sandbox, secrets: Path) -> None:
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
+        assert session.hub is not None
+        inventory = await read_inventory(session)
+        await write_boarding_files(FieldClient(session.hub), inventory.agents, secrets, rotate=False)
+
+
+async def test_rsa_3072_agent_onboards_uploads_and_check_waits_until_it_flows(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    path = copy_example("quickstart", tmp_path) / "insights-hub.yaml"
+    path.write_text(path.read_text().replace("security_profile: SHARED_SECRET", "security_profile: RSA_3072"))
+    project = load_project(path.parent)
+    secrets = tmp_path / "secrets"
+    await apply_and_board(project, sandbox, secrets)
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        assert session.hub is not None
+        inventory = await read_inventory(session)
+        assert [a.profile for a in inventory.agents] == ["RSA_3072"]
+        first = await run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=0)
+        assert not first.flowing and first.rounds == 1
+
+        async def later() -> None:
+            await asyncio.sleep(0.3)
+            await simulate(secrets, duration_s=0, interval_s=1, transport=sandbox.transport())
+
+        waited, _ = await asyncio.gather(
+            run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=5, poll_s=0.2), later()
+        )
+    assert waited.flowing and waited.rounds > 1, waited.summary()
+    assert (secrets / ".simulator" / "acme-motor-agent.key.pem").stat().st_mode & 0o077 == 0
+    assert sandbox.ctx.state.agents[inventory.agents[0].agent_id]["jwk"]["kty"] == "RSA"
+
+
+def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
+    project = copy_example("quickstart", tmp_path)
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "broken.json").write_text("{}")
+    for args, text in (
+        (("simulate", str(empty)), "not a boarding file"),
+        (("simulate", str(tmp_path / "project-less"), "--duration", "x"), "Error"),
+        (("check", str(project), "--since", "soon"), "is not a duration"),
+        (("boarding", str(project), "--out", str(blocker / "sub")), "cannot use it as the secrets folder"),
+    ):
+        result = provision(*args)
+        assert result.returncode != 0 and text in result.stderr, (args, result.stderr)
+        assert "Traceback" not in result.stderr, args
