@@ -8,6 +8,7 @@ import asyncio
 from pathlib import Path
 
 from cli import provision
+from fleetgen import make_fleet
 from harness import copy_example
 
 from provisioner.config import Project, load_project
@@ -73,3 +74,28 @@ def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:
         result = provision(*args)
         assert result.returncode != 0 and text in result.stderr, (args, result.stderr)
         assert "Traceback" not in result.stderr, args
+
+
+async def test_a_fleet_flows_end_to_end_with_the_values_simulate_sent(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    project = load_project(make_fleet(tmp_path / "fleet", 3))
+    secrets = tmp_path / "secrets"
+    await apply_and_board(project, sandbox, secrets)
+    runs = await simulate(secrets, duration_s=1, interval_s=0.5, transport=sandbox.transport(), seed=3)
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        assert session.hub is not None
+        report = await run_check(
+            FieldClient(session.hub), await read_inventory(session), since_s=60, wait_s=0
+        )
+    assert report.flowing and report.summary() == "3/3 agents online, 18/18 mappings delivering"
+    last = {(s.agent, s.data_point): s for run in runs for s in run.sent}
+    for mapping in report.mappings:
+        agent_key = mapping.agent_address.split(".")[2]
+        point = mapping.address.split(".mappings.")[1].split(".")[0]
+        sent = last[(agent_key, point)]
+        assert mapping.latest_time == sent.timestamp
+        stored = mapping.latest_value
+        assert (
+            (str(stored).lower() == sent.value) if isinstance(stored, bool) else float(sent.value) == stored
+        )
