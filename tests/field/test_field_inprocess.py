@@ -5,13 +5,16 @@ error without a traceback."""
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
+import httpx
 from cli import provision
 from fleetgen import make_fleet
 from harness import copy_example
 
 from provisioner.config import Project, load_project
+from provisioner.field.agent import FieldAgent, iso_ms
 from provisioner.field.boarding import write_boarding_files
 from provisioner.field.check import run_check
 from provisioner.field.inventory import read_inventory
@@ -99,3 +102,35 @@ async def test_a_fleet_flows_end_to_end_with_the_values_simulate_sent(
         assert (
             (str(stored).lower() == sent.value) if isinstance(stored, bool) else float(sent.value) == stored
         )
+
+
+async def test_values_the_service_rejects_are_reported_as_records_rejected(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    project = load_project(copy_example("quickstart", tmp_path))
+    secrets = tmp_path / "secrets"
+    await apply_and_board(project, sandbox, secrets)
+    async with httpx.AsyncClient(transport=sandbox.transport()) as http:
+        agent = FieldAgent.from_file(secrets / "acme-motor-agent.json", http)
+        await agent.onboard()
+        stamp = iso_ms(time.time())
+        # a device still on an old configuration: the service keeps its values as recoverable records
+        await agent.upload(
+            "an-old-configuration",
+            [
+                {
+                    "timestamp": stamp,
+                    "values": [{"dataPointId": "DP-Temperature", "value": "20.5", "qualityCode": "0"}],
+                }
+            ],
+        )
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        assert session.hub is not None
+        report = await run_check(
+            FieldClient(session.hub), await read_inventory(session), since_s=60, wait_s=0
+        )
+    causes = {m.address.split(".mappings.")[1].split(".")[0]: m.cause for m in report.mappings}
+    assert all(
+        str(c).startswith("records rejected (configurationId 'an-old-configuration'") for c in causes.values()
+    )
+    assert len(causes) == 5 and not report.flowing
