@@ -34,6 +34,7 @@ bench: $(STAMP)
 # the vendor's own SDK specs and CLI against a fresh sandbox (needs npm; not part of `make test`)
 fidelity: $(STAMP)
 	$(BIN)/python scripts/fidelity/run_fidelity.py
+	$(BIN)/python scripts/fidelity/field_agent.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -76,4 +76,15 @@ for example in $EXAMPLES; do
   step "provision plan examples/$example again: nothing left to do (exit 0 with --detailed-exitcode)"
   provision plan "$project" --env demo --detailed-exitcode
 done
+
+# From objects to data flowing: boarding files for the devices, a few seconds of simulated
+# devices, then the post-deploy check (exit 0: every agent online, every mapping delivering).
+if [ -d "$STATE_DIR/examples/quickstart" ]; then
+  step "provision boarding examples/quickstart (files 0600 in a 0700 folder; prints paths and expiry)"
+  provision boarding "$STATE_DIR/examples/quickstart" --env demo --out "$STATE_DIR/boarding"
+  step "provision simulate (3 s of field agents uploading every data point)"
+  provision simulate "$STATE_DIR/boarding" --duration 3s --interval 1s
+  step "provision check examples/quickstart: everything flows"
+  provision check "$STATE_DIR/examples/quickstart" --env demo --since 5m
+fi
 step "done"

@@ -23,6 +23,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
     "fmt": ("provisioner.cli.fmt:fmt", "Rewrite YAML files in the canonical layout (--check for CI)."),
     "graph": ("provisioner.cli.graph:graph", "Draw the dependency graph or hierarchy (mermaid, dot, svg)."),
+    "boarding": ("provisioner.cli.boarding:boarding", "Write each managed agent's boarding file."),
+    "outputs": ("provisioner.cli.outputs:outputs", "Print the server ids of managed objects."),
+    "simulate": ("provisioner.cli.simulate:simulate", "Run field agents that upload plausible values."),
+    "check": ("provisioner.cli.check:check", "Check that every agent and mapping delivers data."),
 }
 
 

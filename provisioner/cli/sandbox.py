@@ -160,6 +160,20 @@ def _write_status(value: str) -> Literal[404, 403, 400]:
     show_default=True,
     help="offboarding: OFFBOARDING then OFFBOARDED; spec: only the OpenAPI enum (NOT_ONBOARDED).",
 )
+@click.option(
+    "--agent-online-window",
+    default=60.0,
+    show_default=True,
+    type=float,
+    help="An onboarded agent is ONLINE while it got a token or uploaded within this many seconds.",
+)
+@click.option(
+    "--boarding-renewal",
+    type=click.Choice(["post", "none"]),
+    default="post",
+    show_default=True,
+    help="post: POST .../boarding/configuration issues a new initial access token; none: 405.",
+)
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def sandbox(
     host: str,
@@ -191,6 +205,8 @@ def sandbox(
     explicit_nulls: bool,
     offboard_delay: float,
     offboard_status: str,
+    agent_online_window: float,
+    boarding_renewal: str,
     allow_remote: bool,
 ) -> None:
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
@@ -238,6 +254,8 @@ def sandbox(
         explicit_nulls=explicit_nulls,
         offboard_delay_s=offboard_delay,
         offboard_status_mode="spec" if offboard_status == "spec" else "offboarding",
+        agent_online_window_s=agent_online_window,
+        boarding_renewal="none" if boarding_renewal == "none" else "post",
     )
     try:
         instance = Sandbox(settings)

@@ -1,27 +1,25 @@
-"""Agent Management v3: agents, status, boarding, data source configuration, and agent onboarding."""
+"""Agent Management v3: agents, status, boarding and data source configuration (the agent side is in
+`agent_iam`)."""
 
 from __future__ import annotations
 
 import json
-import secrets
-import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import jwt
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from provisioner.sandbox.auth_ih import bearer_token, form_fields, request_base_url
+from provisioner.sandbox.agent_iam import iat_jti
+from provisioner.sandbox.auth_ih import request_base_url
 from provisioner.sandbox.builtins import AGENT_TYPE
 from provisioner.sandbox.context import IhContext
-from provisioner.sandbox.errors import HttpError, error_body
+from provisioner.sandbox.errors import HttpError
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
 from provisioner.sandbox.handlers import check_if_match, ih_route, json_response
 from provisioner.sandbox.media import typed_body
 from provisioner.sandbox.paging import page_params, spring_page
-from provisioner.sandbox.store import ONBOARDED_LOCK
 
 Doc = dict[str, Any]
 BASE = "/api/agentmanagement/v3"
@@ -154,23 +152,43 @@ class AgentService:
         return Response(status_code=204)
 
     async def status(self, request: Request) -> Response:
+        """ONLINE while the agent is onboarded and was seen (token or upload) within
+        `agent_online_window_s`; `since` is when the current status began."""
         doc = self._get(request.path_params["id"])
-        return json_response({"status": doc["online"], "since": doc["since"]})
+        seen = doc.get("lastSeen")
+        window = self.ctx.settings.agent_online_window_s
+        if doc["boarding"] == "ONBOARDED" and seen is not None and self.ctx.now() - seen <= window:
+            return json_response({"status": "ONLINE", "since": _iso(doc.get("onlineSince") or seen)})
+        since = seen + window if seen is not None and doc["boarding"] == "ONBOARDED" else None
+        return json_response({"status": "OFFLINE", "since": _iso(since) if since else doc["since"]})
+
+    async def renew_boarding_configuration(self, request: Request) -> Response:
+        """A new initial access token (the previous one stops working); `boarding_renewal="none"`
+        answers 405 like a service without this operation."""
+        if self.ctx.settings.boarding_renewal == "none":
+            raise HttpError(405, "Request method 'POST' not supported")
+        doc = self._get(request.path_params["id"])
+        generation = int(doc.get("boardingGeneration", 0)) + 1
+        renewed = {**doc, "boardingGeneration": generation, "boardingIssuedAt": self.ctx.now()}
+        self.ctx.state.put_agent(renewed)
+        self.ctx.on_change()
+        return await self.boarding_configuration(request)
 
     async def boarding_configuration(self, request: Request) -> Response:
         doc = self._get(request.path_params["id"])
         now = self.ctx.now()
         if now - doc["createdAt"] < self.ctx.settings.boarding_delay_s:
             return json_response({})  # generated asynchronously: no content yet (reference 3.1)
-        expiration = doc["createdAt"] + 7 * 24 * 3600
+        issued = doc.get("boardingIssuedAt") or doc["createdAt"]
+        expiration = issued + 7 * 24 * 3600
         iat = self.ctx.signer.sign(
             {
                 "typ": "initial",
                 "agent_id": doc["id"],
                 "ten": self.ctx.settings.tenant,
-                "iat": int(doc["createdAt"]),
+                "iat": int(issued),
                 "exp": int(expiration),
-                "jti": uuid.uuid5(uuid.NAMESPACE_OID, doc["id"] + doc["eTag"]).hex,
+                "jti": iat_jti(doc),
             }
         )
         content = {
@@ -208,6 +226,12 @@ class AgentService:
                 "online": "OFFLINE",
                 "since": _iso(now),
                 "clientSecret": None,
+                "jwk": None,
+                "ratDigest": None,
+                "lastSeen": None,
+                # a fresh initial access token for the next onboarding
+                "boardingGeneration": int(doc.get("boardingGeneration", 0)) + 1,
+                "boardingIssuedAt": now,
             }
             state.put_agent(doc)
             self.ctx.on_change()
@@ -278,108 +302,6 @@ class AgentService:
         self.ctx.on_change()
         return json_response(dsc)
 
-    # -- agent side: onboarding and the agent's own token --------------------------------------------
-    async def register(self, request: Request) -> Response:
-        self.ctx.settle()
-        token = bearer_token(request)
-        claims = self._initial_claims(token)
-        if claims is None:
-            return self._iam(401, "invalid_token", "Initial access token is invalid or expired")
-        doc = self.ctx.state.agents.get(str(claims.get("agent_id")))
-        if doc is None:
-            return self._iam(401, "invalid_token", "Agent of this initial access token does not exist")
-        if doc["boarding"] in BOUND:
-            state = doc["boarding"].lower()
-            return self._iam(400, "invalid_request", f"Agent is {state}, it cannot onboard now")
-        secret = secrets.token_urlsafe(32)
-        self.ctx.state.put_agent({**doc, "boarding": "ONBOARDED", "clientSecret": secret})
-        asset = self.ctx.state.assets.get(doc["entityId"])
-        if asset is not None:
-            lock = {
-                "id": uuid.uuid5(uuid.NAMESPACE_OID, asset["assetId"]).hex,
-                "service": "agentmanagement",
-                "reason": ONBOARDED_REASON,
-                "reasonCode": ONBOARDED_LOCK,
-            }
-            self.ctx.state.put_asset({**asset, "locks": [*asset.get("locks", []), lock]})
-        self.ctx.on_change()
-        body = {
-            "client_id": doc["id"],
-            "client_secret": secret,
-            "client_secret_expires_at": int(self.ctx.now()) + 7 * 24 * 3600,
-            "grant_types": [doc["securityProfile"]],
-            "registration_access_token": secrets.token_urlsafe(24),
-            "registration_client_uri": f"{request_base_url(request)}{BASE}/register/{doc['id']}",
-            "token_endpoint_auth_method": "client_secret_jwt",
-        }
-        return JSONResponse(body, status_code=201)
-
-    def _initial_claims(self, token: str | None) -> Doc | None:
-        if token is None or not self.ctx.signer.verify(token, self.ctx.now()):
-            return None
-        claims: Doc = jwt.decode(token, options={"verify_signature": False})
-        return claims if claims.get("typ") == "initial" else None
-
-    async def agent_token(self, request: Request) -> Response:
-        self.ctx.settle()
-        form = await form_fields(request)
-        if form.get("grant_type") != "client_credentials":
-            return self._iam(
-                400, "unsupported_grant_type", f"Unsupported grant type: {form.get('grant_type')}"
-            )
-        client_id = form.get("client_id")
-        secret = form.get("client_secret")
-        assertion = form.get("client_assertion")
-        if assertion:
-            try:
-                client_id = str(jwt.decode(assertion, options={"verify_signature": False}).get("iss"))
-            except jwt.PyJWTError:
-                return self._iam(400, "invalid_request", "client_assertion is not a JWT")
-        doc = self.ctx.state.agents.get(client_id or "")
-        if doc is None or doc["boarding"] != "ONBOARDED" or not doc["clientSecret"]:
-            return self._iam(400, "invalid_client", f"Unknown or not onboarded client '{client_id}'")
-        if assertion:
-            try:
-                jwt.decode(
-                    assertion,
-                    doc["clientSecret"],
-                    algorithms=["HS256"],
-                    options={"verify_aud": False, "verify_exp": False},
-                )
-            except jwt.PyJWTError:
-                return self._iam(400, "invalid_client", "client_assertion signature is invalid")
-        elif secret != doc["clientSecret"]:
-            return self._iam(400, "invalid_client", "Bad client credentials")
-        now = self.ctx.now()
-        self.ctx.state.put_agent({**doc, "online": "ONLINE", "since": _iso(now)})
-        self.ctx.on_change()
-        jti = uuid.uuid4().hex
-        token = self.ctx.signer.sign(
-            {
-                "typ": "agent",
-                "sub": doc["id"],
-                "client_id": doc["id"],
-                "jti": jti,
-                "iat": int(now),
-                "exp": int(now) + 3600,
-                "ten": self.ctx.settings.tenant,
-                "scope": ["mdsp:core:mindconnect.agent"],
-            }
-        )
-        return JSONResponse(
-            {
-                "access_token": token,
-                "token_type": "Bearer",
-                "expires_in": 3599,
-                "jti": jti,
-                "scope": ["mdsp:core:mindconnect.agent"],
-            }
-        )
-
-    @staticmethod
-    def _iam(status: int, error: str, description: str) -> Response:
-        return JSONResponse(error_body("iam", status, description, code=error), status_code=status)
-
     def routes(self) -> list[BaseRoute]:
         def r(path: str, method: str, handler: Any) -> Route:
             return ih_route(self.ctx, "agm", BASE + path, [method], handler)
@@ -396,6 +318,5 @@ class AgentService:
             r("/agents/{id}/boarding/offboard", "POST", self.offboard),
             r("/agents/{id}/dataSourceConfiguration", "GET", self.get_dsc),
             r("/agents/{id}/dataSourceConfiguration", "PUT", self.put_dsc),
-            Route(BASE + "/register", self.register, methods=["POST"]),
-            Route(BASE + "/oauth/token", self.agent_token, methods=["POST"]),
+            r("/agents/{id}/boarding/configuration", "POST", self.renew_boarding_configuration),
         ]

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from provisioner.sandbox.auth_ih import Signer
 from provisioner.sandbox.settings import SandboxSettings
 from provisioner.sandbox.store import IhState
+from provisioner.sandbox.telemetry import Telemetry
 
 
 @dataclass
@@ -22,6 +23,7 @@ class IhContext:
     signer: Signer
     root_id: str
     on_change: Callable[[], None] = field(default=lambda: None)
+    telemetry: Telemetry = field(default_factory=Telemetry)
 
     def now(self) -> float:
         return self.settings.clock()

@@ -15,11 +15,14 @@ from starlette.middleware import Middleware
 from starlette.routing import BaseRoute
 
 from provisioner.sandbox.admin import build_admin_routes
+from provisioner.sandbox.agent_iam import AgentIam
 from provisioner.sandbox.agentmanagement import AgentService
 from provisioner.sandbox.assetmanagement import build_asset_management_routes
 from provisioner.sandbox.auth_ih import Signer, build_auth_routes
 from provisioner.sandbox.context import IhContext
+from provisioner.sandbox.exchange import ExchangeService
 from provisioner.sandbox.faults import FaultInjector
+from provisioner.sandbox.iottimeseries import TimeSeriesService
 from provisioner.sandbox.itwin import ItwinHalf
 from provisioner.sandbox.middleware import EndpointIndex, SandboxMiddleware
 from provisioner.sandbox.mindconnect import MappingService
@@ -27,6 +30,7 @@ from provisioner.sandbox.quota import QuotaTable, quota_limits
 from provisioner.sandbox.route_groups import group_routes
 from provisioner.sandbox.settings import SandboxSettings
 from provisioner.sandbox.store import STATE_VERSION, IhState, new_id, read_state_file, write_state_file
+from provisioner.sandbox.telemetry import Telemetry
 from provisioner.sandbox.transport import SandboxTransport
 
 
@@ -62,11 +66,15 @@ class Sandbox:
             self._load(stored)
         else:
             self._fresh()
+        mappings = MappingService(self.ctx)
         self.routes: list[BaseRoute] = group_routes([
             *build_auth_routes(signer, settings),
             *build_asset_management_routes(self.ctx),
             *AgentService(self.ctx).routes(),
-            *MappingService(self.ctx).routes(),
+            *AgentIam(self.ctx).routes(),
+            *mappings.routes(),
+            *ExchangeService(self.ctx, mappings).routes(),
+            *TimeSeriesService(self.ctx, mappings).routes(),
             *self.itwin.routes,
             *build_admin_routes(self),
         ])
@@ -87,6 +95,7 @@ class Sandbox:
         self.ctx.rng.seed(f"ids-{self.settings.seed}")
         self.ctx.root_id = new_id(self.ctx.rng)
         self.ctx.state = IhState.seeded(self.settings.tenant, self.ctx.root_id, self.ctx.now_iso())
+        self.ctx.telemetry = Telemetry()
         self.itwin.reset()
 
     def _load(self, doc: dict[str, Any]) -> None:

@@ -46,6 +46,9 @@ class SandboxSettings:
     boarding_delay_s: float = 0.2
     offboard_delay_s: float = 0.3
     offboard_status_mode: Literal["offboarding", "spec"] = "offboarding"
+    # agent side (docs/sandbox.md, "Agent side"): inference where the spec is silent
+    agent_online_window_s: float = 60.0  # ONLINE while seen (token or upload) this recently
+    boarding_renewal: Literal["post", "none"] = "post"  # POST .../boarding/configuration renews the IAT
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from provisioner.render import render_json, render_markdown, render_text
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.lease import lease_type_id, parse_lease
+from provisioner.render import render_json, render_markdown, render_text
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session
 

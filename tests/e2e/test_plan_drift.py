@@ -515,8 +515,7 @@ DRIFTS: dict[str, Drift] = {
                           ("latitude", 48.2))},
     # agents
     "agent.name": Drift(AGENT, "name", lambda v: v.edit_agent(set_key(name="OtherAgent"))),
-    "agent.security_profile": Drift(AGENT, "security_profile",
-                                    lambda v: v.edit_agent(set_key(securityProfile="RSA_3072"))),
+    # agent.security_profile is a replace with dependents: tests/field/test_security_profile.py
     "agent.parent": Drift(AGENT, "parent", move_agent_to_root),
     # data source configuration
     "dsc.configuration_id": Drift(DSC, "configuration_id",

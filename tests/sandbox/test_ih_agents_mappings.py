@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import httpx
 import jwt
 from ih_helpers import AGM, AM, MC, Clock, Ih, filter_q, point
@@ -51,7 +49,9 @@ async def test_boarding_configuration_appears_after_delay_and_onboarding_goes_on
     )
     assert registered.status_code == 201
     secret = registered.json()["client_secret"]
-    assertion = jwt.encode({"iss": agent, "sub": agent, "iat": int(time.time())}, secret, algorithm="HS256")
+    now = int(clock.now)
+    claims = {"iss": agent, "sub": agent, "aud": ["southgate"], "iat": now, "exp": now + 3600}
+    assertion = jwt.encode(claims, secret, algorithm="HS256")
     token = await client.post(
         f"{AGM}/oauth/token",
         data={

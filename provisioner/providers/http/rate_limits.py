@@ -79,6 +79,11 @@ ENDPOINT_CLASSES: dict[str, tuple[Vendor, str, RateLimit | None]] = {
     "agm.boarding.offboard": ("insights_hub", "POST /agents/{id}/boarding/offboard", None),
     "agm.dsc.get": ("insights_hub", "GET /agents/{id}/dataSourceConfiguration", None),
     "agm.dsc.put": ("insights_hub", "PUT /agents/{id}/dataSourceConfiguration", None),
+    # read by `provision boarding` / `provision check` (issue 14)
+    "agm.agent.status": ("insights_hub", "GET /agents/{id}/status", None),
+    "agm.boarding.renew": ("insights_hub", "POST /agents/{id}/boarding/configuration", None),
+    "mc.recoverablerecords.get": ("insights_hub", "GET /recoverableRecords", None),
+    "ts.timeseries.get": ("insights_hub", "GET /api/iottimeseries/v3/timeseries/{entity}/{aspect}", None),
     # MindConnect
     "mc.datapointmappings.get": ("insights_hub", "GET /dataPointMappings", _MC_QUOTA),
     "mc.datapointmappings.post": ("insights_hub", "POST /dataPointMappings", _MC_QUOTA),

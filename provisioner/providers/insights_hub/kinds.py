@@ -32,8 +32,10 @@ KINDS: dict[str, KindSpec] = {
         KindSpec(ASSET, PLATFORM, rank=30, replace_fields=frozenset({"type", "timezone", "twin_type"}),
                  data_bearing=True, endpoint_class="am.assets.post", vendor_names=_ASSET_FIELDS),
         # an agent is its core.mclib asset plus the agent: two calls to create, three to delete
-        # (boarding status, agent, asset); its asset holds the agent's data.
-        KindSpec(AGENT, PLATFORM, rank=40, data_bearing=True, create_calls=2, update_calls=2,
+        # (boarding status, agent, asset); its asset holds the agent's data. A new security profile
+        # needs new boarding material on the device, so it is a replace (issue 14).
+        KindSpec(AGENT, PLATFORM, rank=40, replace_fields=frozenset({"security_profile"}),
+                 data_bearing=True, create_calls=2, update_calls=2,
                  delete_calls=4, endpoint_class="agm.agents.post"),
         KindSpec(DATA_SOURCES, PLATFORM, rank=50, endpoint_class="agm.dsc.put"),
         # mappings have no update endpoint: any change is delete + create.

@@ -1,0 +1,195 @@
+"""`provision check`: after a rollout, does every managed agent deliver and every declared mapping
+receive values? One round reads boarding and online status per agent, the mappings' validity (one
+tenant-wide paged list), the latest time series record per mapped asset aspect and the recoverable
+records, then names the likely cause of everything that does not flow."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from provisioner.field.inventory import AgentItem, Inventory, MappingItem
+from provisioner.providers.insights_hub.field_client import RECORD_PAGE, FieldClient
+
+MAPPING_PAGE = 2000
+
+
+@dataclass
+class AgentResult:
+    address: str
+    agent_id: str
+    boarding: str
+    online: str
+    last_upload: str | None
+    cause: str | None = None
+
+
+@dataclass
+class MappingResult:
+    address: str
+    agent_address: str
+    validity: str
+    reasons: list[str]
+    latest_time: str | None
+    latest_value: Any
+    cause: str | None = None
+
+
+@dataclass
+class CheckReport:
+    agents: list[AgentResult]
+    mappings: list[MappingResult]
+    missing: list[str]
+    since_s: float
+    calls: int = 0
+    minimum_calls: int = 0
+    inventory_calls: int = 0
+    rounds: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def agents_online(self) -> int:
+        return sum(1 for a in self.agents if a.cause is None)
+
+    @property
+    def mappings_delivering(self) -> int:
+        return sum(1 for m in self.mappings if m.cause is None)
+
+    @property
+    def flowing(self) -> bool:
+        return (not self.missing and self.agents_online == len(self.agents)
+                and self.mappings_delivering == len(self.mappings))
+
+    def summary(self) -> str:
+        return (f"{self.agents_online:,}/{len(self.agents):,} agents online, "
+                f"{self.mappings_delivering:,}/{len(self.mappings):,} mappings delivering")
+
+
+def _epoch(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+def minimum_calls(agents: int, mappings: int, series: int, records: int) -> int:
+    """Fewest calls the read APIs allow for one round: boarding status and online status per agent
+    (no list endpoint reports either), the mapping list in pages of 2000, one latest-value read per
+    mapped asset aspect, the recoverable records in pages of 2000 (at least one page)."""
+    return (2 * agents + max(1, math.ceil(mappings / MAPPING_PAGE)) + series
+            + max(1, math.ceil(records / RECORD_PAGE)))
+
+
+async def check_round(field_client: FieldClient, inventory: Inventory, since_s: float,
+                      now: float | None = None) -> CheckReport:
+    """One round over the inventory; `calls` counts only this round's requests."""
+    hub = field_client.hub
+    start_calls = hub.stats.total
+    now = time.time() if now is None else now
+    cutoff = now - since_s
+
+    async def agent_state(agent: AgentItem) -> tuple[str, str]:
+        boarding, status = await asyncio.gather(hub.get_boarding_status(agent.agent_id),
+                                                field_client.agent_status(agent.agent_id))
+        return str(boarding.get("status")), str(status.get("status"))
+
+    series_keys = sorted({(m.asset_id, m.aspect) for m in inventory.mappings if m.asset_id})
+    states, listed, latest, records = await asyncio.gather(
+        asyncio.gather(*(agent_state(a) for a in inventory.agents)),
+        hub.list_mappings(),
+        asyncio.gather(*(field_client.latest(asset, aspect) for asset, aspect in series_keys)),
+        field_client.recoverable_records(),
+    )
+    by_series = dict(zip(series_keys, latest, strict=True))
+    validity = {str(m.get("id")): m.get("validity") or {} for m in listed}
+    ids = {address: res.server_id for address, res in inventory.live["insights_hub"].managed.items()}
+    rejected: dict[str, list[str]] = defaultdict(list)
+    for record in records:
+        stamp = record.get("requestTime")
+        if isinstance(stamp, str) and _epoch(stamp) >= cutoff:
+            rejected[str(record.get("agentId"))].append(str(record.get("dropReason") or "rejected"))
+
+    agent_by_address = {a.address: a for a in inventory.agents}
+    agent_results = {
+        a.address: AgentResult(a.address, a.agent_id, boarding, online, None)
+        for a, (boarding, online) in zip(inventory.agents, states, strict=True)
+    }
+    mapping_results = []
+    for m in inventory.mappings:
+        mapping_results.append(_mapping_result(m, ids, validity, by_series, cutoff))
+        result = mapping_results[-1]
+        agent = agent_results.get(m.agent_address)
+        if agent is not None and result.latest_time is not None and (
+                agent.last_upload is None or result.latest_time > agent.last_upload):
+            agent.last_upload = result.latest_time
+    for agent in agent_results.values():
+        agent.cause = _agent_cause(agent, cutoff)
+    for result, m in zip(mapping_results, inventory.mappings, strict=True):
+        owner = agent_results.get(m.agent_address)
+        if result.cause and result.cause.startswith("no value since") and owner is not None and owner.cause:
+            result.cause = f"agent {owner.cause}"
+        if result.cause is None and result.latest_time is None:
+            agent = agent_results.get(m.agent_address)
+            item = agent_by_address.get(m.agent_address)
+            drops = rejected.get(item.agent_id, []) if item is not None else []
+            if agent is not None and agent.cause is not None:
+                result.cause = f"agent {agent.cause}"
+            elif any(f"data point {m.data_point}:" in d for d in drops):
+                reason = next(d for d in drops if f"data point {m.data_point}:" in d)
+                result.cause = f"records rejected ({reason})"
+            elif drops:
+                result.cause = f"records rejected ({drops[-1]})"
+            else:
+                result.cause = "data point never sent"
+    report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s)
+    report.calls = hub.stats.total - start_calls
+    report.minimum_calls = minimum_calls(len(inventory.agents), len(listed), len(series_keys), len(records))
+    return report
+
+
+def _mapping_result(m: MappingItem, ids: dict[str, str], validity: dict[str, Any],
+                    by_series: dict[tuple[str, str], Any], cutoff: float) -> MappingResult:
+    server_id = ids.get(m.address)
+    valid = validity.get(server_id or "", {})
+    status = str(valid.get("status") or ("MISSING" if server_id is None else "UNKNOWN"))
+    reasons = [str(r) for r in valid.get("reasons") or []]
+    record = by_series.get((m.asset_id or "", m.aspect))
+    has_value = isinstance(record, dict) and m.variable in record
+    latest_time = str(record["_time"]) if has_value and isinstance(record, dict) else None
+    value = record.get(m.variable) if has_value and isinstance(record, dict) else None
+    result = MappingResult(m.address, m.agent_address, status, reasons, latest_time, value)
+    if server_id is None:
+        result.cause = "mapping not applied"
+    elif status != "VALID":
+        result.cause = f"mapping {', '.join(reasons) or status}"
+    elif latest_time is not None and _epoch(latest_time) < cutoff:
+        result.cause = f"no value since {latest_time}"
+    return result
+
+
+def _agent_cause(agent: AgentResult, cutoff: float) -> str | None:
+    if agent.boarding != "ONBOARDED":
+        return f"not onboarded (boarding status {agent.boarding})"
+    if agent.online != "ONLINE":
+        return "offline"
+    if agent.last_upload is not None and _epoch(agent.last_upload) < cutoff:
+        return f"stopped uploading (last value at {agent.last_upload})"
+    return None
+
+
+async def run_check(field_client: FieldClient, inventory: Inventory, *, since_s: float, wait_s: float,
+                    poll_s: float = 5.0) -> CheckReport:
+    """Check; with `wait_s`, poll until everything flows or the time is up (calls summed)."""
+    deadline = time.monotonic() + wait_s
+    total = 0
+    rounds = 0
+    while True:
+        report = await check_round(field_client, inventory, since_s)
+        rounds += 1
+        total += report.calls
+        if report.flowing or time.monotonic() + poll_s > deadline:
+            report.calls, report.rounds = total, rounds
+            return report
+        await asyncio.sleep(poll_s)

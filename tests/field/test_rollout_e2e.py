@@ -1,0 +1,71 @@
+"""End to end on a sandbox served on loopback: apply the quickstart → boarding → simulate → check
+exits 0 and reports exactly the values (and timestamps) simulate sent."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+from cli import provision
+from harness import LiveSandbox, copy_example
+
+
+def same_value(sent: str, stored: object) -> bool:
+    """The agent sends strings; the service stores them typed by the variable."""
+    if isinstance(stored, bool):
+        return sent == str(stored).lower()
+    if isinstance(stored, int | float):
+        return float(sent) == float(stored)
+    return sent == stored
+
+
+def rolled_out(tmp_path: Path, live: LiveSandbox) -> Path:
+    project = copy_example("quickstart", tmp_path, port=live.port)
+    applied = provision("apply", str(project), "--env", "test", "--yes")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    return project
+
+
+def test_apply_boarding_simulate_check_reports_the_sent_values(
+    tmp_path: Path, live_sandbox: LiveSandbox
+) -> None:
+    project = rolled_out(tmp_path, live_sandbox)
+    secrets = tmp_path / "secrets"
+    boarded = provision("boarding", str(project), "--env", "test", "--out", str(secrets))
+    assert boarded.returncode == 0, boarded.stderr
+    files = sorted(secrets.glob("*.json"))
+    assert [f.name for f in files] == ["acme-motor-agent.json"]
+    assert stat.S_IMODE(secrets.stat().st_mode) == 0o700 and stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    doc = json.loads(files[0].read_text())
+    assert set(doc) == {"content", "expiration"}
+    assert set(doc["content"]) == {"baseUrl", "iat", "clientCredentialProfile", "clientId", "tenant"}
+    assert boarded.stdout.strip() == f"{files[0]}  expires {doc['expiration']}"
+
+    outputs = provision("outputs", str(project), "--env", "test")
+    assert outputs.returncode == 0, outputs.stderr
+    ids = json.loads(outputs.stdout)
+    assert ids["insights_hub.agents.acme-motor-agent"] == doc["content"]["clientId"]
+    assert ids["insights_hub.assets.acme-motor"] and list(ids) == sorted(ids)
+
+    simulated = provision("simulate", str(secrets), "--duration", "2s", "--interval", "1s", "--seed", "7")
+    assert simulated.returncode == 0, simulated.stderr
+    assert "acme-motor-agent: onboarded; 2 uploads of" in simulated.stdout
+
+    checked = provision("check", str(project), "--env", "test", "--format", "json", "--since", "5m")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    report = json.loads(checked.stdout)
+    assert report["flowing"] and report["summary"].startswith("1/1 agents online")
+    assert report["mappings"] and all(m["cause"] is None for m in report["mappings"])
+    sent = json.loads((secrets / ".simulator" / "acme-motor-agent.sent.json").read_text())
+    last = {}
+    for value in sent:
+        last[value["data_point"]] = value
+    by_variable = {m["address"].split(".mappings.")[1].split(".")[0]: m for m in report["mappings"]}
+    for point, value in by_variable.items():
+        assert value["latest_time"] == last[point]["timestamp"], point
+        assert same_value(last[point]["value"], value["latest_value"]), (point, value, last[point])
+    assert report["calls"] >= report["minimum_calls_per_round"] > 0
+
+    again = provision("simulate", str(secrets), "--duration", "0s")
+    assert again.returncode == 0 and "reused its registration" in again.stdout, again.stderr
