@@ -12,6 +12,7 @@ from provisioner.errors import ProvisionError
 from provisioner.field.durations import duration_callback
 from provisioner.field.simulate import AgentRun
 from provisioner.field.simulate import simulate as run_simulation
+from provisioner.render.view import plural
 
 
 @click.command()
@@ -45,4 +46,4 @@ def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | No
         how = "onboarded" if run.registered else "reused its registration"
         click.echo(f"{run.key}: {how}; {run.uploads} uploads of {run.points} data points")
     total = sum(len(r.sent) for r in runs)
-    click.echo(f"{len(runs)} agents sent {total} values")
+    click.echo(f"{plural(len(runs), 'agent')} sent {plural(total, 'value')}")
