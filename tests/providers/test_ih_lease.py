@@ -18,6 +18,7 @@ from provisioner.providers.insights_hub.lease import (
     LeaseHeldError,
     LeaseLostError,
     StackLease,
+    default_holder,
     lease_type_id,
     parse_lease,
 )
@@ -118,7 +119,7 @@ async def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once(
     child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                            text=True, check=True)
     dead_pid = int(child.stdout)
-    host = socket.gethostname()
+    host = default_holder().split("/")[0].rsplit("@", 1)[1]  # host name ~ boot and pid namespace
     killed = lease(client, clock, f"ci@{host}/{dead_pid}/dead")
     await killed.acquire()
     alive = lease(client, clock, f"ci@{host}/{os.getpid()}/live")
@@ -127,6 +128,18 @@ async def test_a_lease_left_by_a_dead_process_of_this_host_is_taken_at_once(
     with pytest.raises(LeaseHeldError):  # a live process of this host is waited for
         await lease(client, clock, f"ci@{host}/{os.getpid()}/third").acquire()
     await alive.release()
+
+
+async def test_a_dead_pid_of_another_namespace_with_the_same_host_name_is_waited_for(
+        client: InsightsHubClient) -> None:
+    # two containers may share a host name; a pid means nothing outside its own pid namespace
+    clock = Clock()
+    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                           text=True, check=True)
+    other = f"{socket.gethostname()}~000000000000"
+    await lease(client, clock, f"ci@{other}/{int(child.stdout)}/elsewhere").acquire()
+    with pytest.raises(LeaseHeldError):
+        await lease(client, clock, f"ci@{socket.gethostname()}/{os.getpid()}/here").acquire()
 
 
 def test_lease_type_ids_are_valid_aspect_type_ids_per_stack() -> None:

@@ -29,6 +29,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from provisioner.errors import ProvisionError
@@ -92,10 +93,13 @@ class LeaseState:
 
 
 def _dead_here(holder: str) -> bool:
-    """True when `holder` (`user@host/pid/random`) names this host and a pid that is not running:
-    an apply killed here gave up its lease without releasing it."""
+    """True when `holder` (`user@host/pid/random`) names this process namespace and a pid that is not
+    running: an apply killed here gave up its lease without releasing it. Where the namespace cannot
+    be told (no /proc), nothing is taken over early; the lease then only expires."""
     parts = holder.split("/")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[0].rsplit("@", 1)[-1] != _host():
+    here = _host()
+    if (len(parts) != 3 or not parts[1].isdigit() or "~" not in here
+            or parts[0].rsplit("@", 1)[-1] != here):
         return False
     try:
         os.kill(int(parts[1]), 0)
@@ -107,7 +111,16 @@ def _dead_here(holder: str) -> bool:
 
 
 def _host() -> str:
-    return re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())
+    """The host name (at most 60 characters) and, where Linux tells it, `~` and a digest of the boot id
+    and the pid namespace: a pid means the same process only within one namespace of one boot, and
+    containers may share a host name."""
+    name = re.sub(r"[^A-Za-z0-9._-]", "_", socket.gethostname())[:60]
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = Path("/proc/self/ns/pid").stat().st_ino
+    except OSError:
+        return name
+    return f"{name}~{hashlib.sha256(f'{boot}/{namespace}'.encode()).hexdigest()[:12]}"
 
 
 def parse_lease(obj: JSONDict) -> LeaseState:
@@ -134,7 +147,7 @@ def default_holder() -> str:
     except (KeyError, OSError):
         user = "unknown"
     user = re.sub(r"[^A-Za-z0-9._-]", "_", user)[:40]
-    return f"{user}@{_host()[:60]}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
+    return f"{user}@{_host()}/{os.getpid()}/{uuid.uuid4().hex[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
