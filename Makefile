@@ -33,8 +33,8 @@ bench: $(STAMP)
 
 # the vendor's own SDK specs and CLI against a fresh sandbox (needs npm; not part of `make test`)
 fidelity: $(STAMP)
-	$(BIN)/python scripts/fidelity/run_fidelity.py
-	$(BIN)/python scripts/fidelity/field_agent.py
+	status=0; $(BIN)/python scripts/fidelity/run_fidelity.py || status=1; \
+	$(BIN)/python scripts/fidelity/field_agent.py || status=1; exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

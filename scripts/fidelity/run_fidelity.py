@@ -41,12 +41,24 @@ PASSKEY = "fidelity-passkey"
 SEED_ASPECT_TYPES = 10
 
 
+# Spec tests left failing on purpose, by (spec file, test title), each with the reason the README's
+# "Fidelity" section gives. They are printed as "left failing" and do not fail the run; any other
+# failure does, and so does a listed test that starts to pass (the list must then shrink).
+KNOWN_FAILING: dict[tuple[str, str], str] = {
+    ("asset-management-assets.spec.js", "should GET aspects  "):
+        "expects aspects on the root asset (core.basicenterprise); no evidence names the real type's "
+        "aspects, and the recorded real root asset has none set",
+}
+
+
 @dataclass
 class Result:
     name: str
     passed: int = 0
     failed: int = 0
     notes: list[str] = field(default_factory=list)
+    known: list[str] = field(default_factory=list)
+    titles: list[str] = field(default_factory=list)
 
 
 def log(message: str) -> None:
@@ -162,8 +174,13 @@ def run_spec(package_dir: Path, spec: str, env: dict[str, str]) -> Result:
     result.passed = int(data["stats"]["passes"])
     result.failed = int(data["stats"]["failures"])
     for failure in data.get("failures", []):
+        title = str(failure.get("title"))
         message = str(failure.get("err", {}).get("message", "")).splitlines()[0][:200]
-        result.notes.append(f"{failure.get('title')}: {message}")
+        result.titles.append(title)
+        if (spec, title) in KNOWN_FAILING:
+            result.known.append(f"{title}: {message} ({KNOWN_FAILING[spec, title]})")
+        else:
+            result.notes.append(f"{title}: {message}")
     return result
 
 
@@ -253,6 +270,8 @@ def main() -> int:
         log(f"  {result.name:<45}{result.passed:>6}{result.failed:>8}")
         for note in result.notes:
             log(f"      FAILED {note}")
+        for note in result.known:
+            log(f"      left failing (known) {note}")
     log("\nmc commands                                              result")
     for result in commands:
         log(f"  {result.name:<55}{'passed' if result.failed == 0 else 'FAILED'}")
@@ -260,10 +279,17 @@ def main() -> int:
             log(f"      {note}")
     passed = sum(r.passed for r in specs)
     failed = sum(r.failed for r in specs)
+    known = sum(len(r.known) for r in specs)
+    failing = {(r.name, t) for r in specs for t in r.titles}
+    now_passing = [key for key in KNOWN_FAILING if key not in failing]
+    for spec, title in now_passing:
+        log(f"  {spec} \"{title.strip()}\" is listed as known failing but passed: "
+            "remove it from KNOWN_FAILING")
     bad_commands = sum(r.failed for r in commands)
     good_commands = len(commands) - bad_commands
-    log(f"\nspecs: {passed} passed, {failed} failed; mc: {good_commands} of {len(commands)} exit 0")
-    return 1 if failed or bad_commands else 0
+    log(f"\nspecs: {passed} passed, {failed} failed ({known} of them known, listed above); "
+        f"mc: {good_commands} of {len(commands)} exit 0")
+    return 1 if failed > known or bad_commands or now_passing else 0
 
 
 if __name__ == "__main__":
