@@ -155,7 +155,14 @@ async def read_live(session: Session) -> dict[str, LiveState]:
     """Read every platform concurrently."""
     names = list(session.providers)
     providers = session.providers
-    states = await asyncio.gather(*(providers[n].read_live(providers[n].desired()) for n in names))
+    tasks = [asyncio.ensure_future(providers[n].read_live(providers[n].desired())) for n in names]
+    try:
+        states = await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:  # one platform failed: stop the others before the session closes
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return dict(zip(names, states, strict=True))
 
 
