@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 
 import click
@@ -72,6 +73,10 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Asset Management status when a mandatory If-Match is missing.",
 )
+@click.option("--max-body-bytes", type=click.IntRange(1), default=10 * 1024 * 1024, show_default=True,
+              help="Larger request bodies are answered 413 (the vendors document a 413, not its size).")
+@click.option("--max-json-depth", type=click.IntRange(1, 1000), default=64, show_default=True,
+              help="Request JSON nesting deeper than this is answered 400.")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def sandbox(
     host: str,
@@ -92,6 +97,8 @@ def sandbox(
     boarding_delay: float,
     delete_guard_status: str,
     missing_if_match_status: str,
+    max_body_bytes: int,
+    max_json_depth: int,
     allow_remote: bool,
 ) -> None:
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
@@ -101,6 +108,7 @@ def sandbox(
     from provisioner.gc_tuning import settle_long_lived_heap
     from provisioner.sandbox import Sandbox, SandboxSettings
     from provisioner.sandbox.faults import FaultSpecError
+    from provisioner.sandbox.middleware import QuietFaults
     from provisioner.sandbox.store import StateFileError
 
     if not _is_loopback(host) and not allow_remote:
@@ -128,6 +136,8 @@ def sandbox(
         boarding_delay_s=boarding_delay,
         delete_guard_status=409 if delete_guard_status == "409" else 400,
         missing_if_match_status=412 if missing_if_match_status == "412" else 400,
+        max_body_bytes=max_body_bytes,
+        max_json_depth=max_json_depth,
     )
     try:
         instance = Sandbox(settings)
@@ -167,4 +177,5 @@ def sandbox(
         instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False,
         loop=event_loop.name(),
     )
+    logging.getLogger("uvicorn.error").addFilter(QuietFaults())  # an injected drop is one line
     uvicorn.Server(config).run()

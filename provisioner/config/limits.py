@@ -71,12 +71,12 @@ def json_depth_ok(text: str | bytes, limit: int = MAX_DEPTH) -> bool:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
     brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", text))
-    for _ in range(limit):
+    for peeled_levels in range(limit):
         if not brackets:
             return True
         peeled = _INNERMOST.sub("", brackets)
-        if peeled == brackets:
-            return True  # unbalanced: let the JSON parser name the place
+        if peeled == brackets:  # unbalanced: the rest nests at most len(brackets) deeper
+            return peeled_levels + len(brackets) <= limit
         brackets = peeled
     return not brackets
 

@@ -39,6 +39,9 @@ class SandboxSettings:
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"
+    # request input limits (inference: the vendors document a 413 but not its size; see input_guard)
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_json_depth: int = 64
     # persistence debounce; 0 writes after every mutating request
     save_debounce_s: float = 0.2
     clock: Callable[[], float] = field(default=time.time, repr=False)
