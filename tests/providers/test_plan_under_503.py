@@ -31,8 +31,9 @@ def _make_fleet(dest: Path, sites: int) -> Path:
     return Path(module.make_fleet(dest, sites))
 
 
-async def test_twenty_plans_under_half_503s_never_call_a_read_ambiguous(tmp_path: Path,
-                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_twenty_plans_under_half_503s_never_call_a_read_ambiguous(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in DEMO_ENV.items():
         monkeypatch.setenv(name, value)
     project = load_project(_make_fleet(tmp_path / "fleet", 20))
