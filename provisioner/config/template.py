@@ -147,7 +147,7 @@ class TemplateRenderer:
             return ConfigIssue("template error: rendering needs more memory than is available",
                                SourceLocation(self._display(name), 1, 1))
         except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError,
-                SyntaxError) as exc:
+                SyntaxError, NameError) as exc:  # NameError: jinja2 folds 1e999 into the code as `inf`
             return ConfigIssue(
                 f"template error: {type(exc).__name__}: {exc}", self._render_location(exc, name)
             )

@@ -7,6 +7,7 @@ is the same either way. Duplicate keys are errors naming both places.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -64,9 +65,26 @@ def construct_scalar(tag: str, value: str) -> Any:
     return value  # `=` (value) and `<<` (merge) outside a key position are plain text
 
 
-@lru_cache(maxsize=65536)
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_ ./-]*")
+_SPECIAL_WORDS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"})
+
+
 def resolve_plain(value: str) -> Any:
-    """The value of a plain (unquoted) scalar under YAML 1.2 as ruamel.yaml resolves it."""
+    """The value of a plain (unquoted) scalar under YAML 1.2 as ruamel.yaml resolves it.
+
+    Short decimal integers and words that cannot be a bool or null resolve here directly (ruamel's
+    resolver costs ~30 µs a scalar: a million distinct scalars took 35 s); the rest go to ruamel.
+    """
+    if _DECIMAL.fullmatch(value):
+        return int(value)
+    if _WORD.fullmatch(value) and value not in _SPECIAL_WORDS:
+        return value
+    return _resolve_slow(value)
+
+
+@lru_cache(maxsize=65536)
+def _resolve_slow(value: str) -> Any:
     tag = _resolver.resolve(ScalarNode, value, (True, False))
     return construct_scalar(str(tag), value)
 

@@ -105,6 +105,16 @@ def test_jinja_expansion_is_bounded(tmp_path: Path, template: str, expected: str
     assert "extra.yaml.j2:1:" in text and expected in text
 
 
+def test_jinja_float_overflow_constant_is_a_template_error(tmp_path: Path) -> None:
+    text = _error(tmp_path, {"extra.yaml.j2": "x: {{ 1e999 * 2 }}\n"})  # jinja2 emits `inf` as a name
+    assert "extra.yaml.j2:1:" in text and "template error" in text
+
+
+def test_a_million_distinct_scalars_parse_in_seconds(tmp_path: Path) -> None:
+    text = _error(tmp_path, {"extra.yaml.j2": "x: {{ range(1000000) | list }}\n"}, seconds=20)
+    assert "unknown field 'x'" in text  # found by fuzz_hostile: 35 s in the resolver before
+
+
 def test_jinja_render_time_is_bounded_even_without_output(tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(RenderBudget, "seconds", 0.5)
