@@ -111,6 +111,20 @@ async def read_body(receive: Receive, limit: int) -> bytes:
             return b"".join(chunks)
 
 
+async def drain(receive: Receive, limit: int) -> None:
+    """Read and discard the rest of a refused body (up to `limit` bytes) so that the connection
+    stays usable: closing a socket with unread data resets it, and a client that reuses the
+    connection for its next request would see that request dropped."""
+    size = 0
+    while size <= limit:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        size += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            return
+
+
 def replay(body: bytes, receive: Receive) -> Receive:
     """A receive that hands the app the buffered body, then defers to the real one."""
     sent = False

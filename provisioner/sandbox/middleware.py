@@ -19,6 +19,7 @@ from provisioner.sandbox.faults import FaultInjector
 from provisioner.sandbox.input_guard import (
     BodyTooLarge,
     declared_length,
+    drain,
     has_body,
     is_form,
     json_problem,
@@ -30,6 +31,7 @@ from provisioner.sandbox.quota import QuotaTable
 from provisioner.sandbox.route_groups import candidates
 
 ADMIN_PREFIX = "/_sandbox"
+DRAIN_FACTOR = 8  # a refused body up to 8x the limit is read to its end, so the connection stays usable
 UNMATCHED = "<unmatched>"
 
 
@@ -215,12 +217,12 @@ class SandboxMiddleware:
             return receive
         limit = self.max_body_bytes()
         declared = declared_length(scope)
-        if declared is not None and declared > limit:
-            await send_error(send, path, 413, f"The request is too large (limit {limit} bytes)")
-            return None
         try:
+            if declared is not None and declared > limit:
+                raise BodyTooLarge
             body = await read_body(receive, limit)
         except BodyTooLarge:
+            await drain(receive, DRAIN_FACTOR * limit)
             await send_error(send, path, 413, f"The request is too large (limit {limit} bytes)")
             return None
         if body and not is_form(scope):
