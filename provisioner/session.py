@@ -34,6 +34,7 @@ from provisioner.providers.http.credentials import (
     ItwinClientCredentials,
 )
 from provisioner.providers.http.rate_limits import LimitsConfig
+from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
 from provisioner.providers.insights_hub.provider import InsightsHubProvider
@@ -52,8 +53,8 @@ def _limits(config: RateLimits) -> LimitsConfig:
     return {name: {"per_minute": rule.per_minute, "per_hour": rule.per_hour} for name, rule in config.items()}
 
 
-def _hub_client(settings: InsightsHubSettings,
-               transport: httpx.AsyncBaseTransport | None) -> InsightsHubClient:
+def _hub_client(settings: InsightsHubSettings, transport: httpx.AsyncBaseTransport | None,
+               retry: RetryPolicy | None = None) -> InsightsHubClient:
     auth = settings.auth
     credentials: IhServiceCredentials | IhAppCredentials
     if isinstance(auth, AppCredentials):
@@ -64,11 +65,12 @@ def _hub_client(settings: InsightsHubSettings,
     else:
         credentials = IhServiceCredentials(tenant=settings.tenant, client_id=_reveal(auth.client_id),
                                            client_secret=auth.client_secret.reveal())
-    return InsightsHubClient(settings.base_url, credentials, transport=transport,
+    return InsightsHubClient(settings.base_url, credentials, transport=transport, retry=retry,
                              limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
 
 
-def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTransport | None) -> ItwinIotClient:
+def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTransport | None,
+                  retry: RetryPolicy | None = None) -> ItwinIotClient:
     auth = settings.auth
     credentials: ItwinApiKey | ItwinClientCredentials
     if isinstance(auth, ApiKeyAuth):
@@ -77,7 +79,7 @@ def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTranspor
         credentials = ItwinClientCredentials(client_id=_reveal(auth.client_id),
                                              client_secret=auth.client_secret.reveal(),
                                              scope=auth.scope, token_url=auth.token_url)
-    return ItwinIotClient(settings.base_url, credentials, transport=transport,
+    return ItwinIotClient(settings.base_url, credentials, transport=transport, retry=retry,
                           limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
 
 
@@ -128,8 +130,10 @@ class Session:
         await self.aclose()
 
 
-def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Session:
-    """Build clients and providers for every platform the configuration sets up.
+def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None,
+                 retry: RetryPolicy | None = None) -> Session:
+    """Build clients and providers for every platform the configuration sets up (`retry`: the
+    clients' retry policy, default `RetryPolicy()`).
 
     Every unset `${env:NAME}` secret is named in one ConfigError before any client is built."""
     unset = [missing_issue(s) for s in iter_secrets(config.platforms) if not s.is_set()]
@@ -138,12 +142,12 @@ def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport |
     session = Session(config)
     hub = config.platforms.insights_hub
     if hub is not None:
-        session.hub = _hub_client(hub, transport)
+        session.hub = _hub_client(hub, transport, retry)
         session.providers["insights_hub"] = InsightsHubProvider(
             session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config))
     itwin = config.platforms.itwin_iot
     if itwin is not None:
-        session.itwin = _itwin_client(itwin, transport)
+        session.itwin = _itwin_client(itwin, transport, retry)
         session.providers["itwin_iot"] = ItwinIotProvider(
             session.itwin, project=itwin.project, stack=config.stack, resources=itwin_resources(config))
     declared = {"insights_hub": bool(config.insights_hub.aspect_types or config.insights_hub.asset_types
@@ -160,7 +164,14 @@ async def read_live(session: Session) -> dict[str, LiveState]:
     """Read every platform concurrently."""
     names = list(session.providers)
     providers = session.providers
-    states = await asyncio.gather(*(providers[n].read_live(providers[n].desired()) for n in names))
+    tasks = [asyncio.ensure_future(providers[n].read_live(providers[n].desired())) for n in names]
+    try:
+        states = await asyncio.gather(*tasks)
+    except BaseException:
+        for task in tasks:  # one platform failed: stop the others before the session closes
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
     return dict(zip(names, states, strict=True))
 
 

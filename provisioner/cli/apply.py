@@ -71,7 +71,8 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     async def run() -> Report | None:
         async with open_session(project.config) as session:
             if saved:
-                loaded = read_plan(source)
+                kinds = {k for p in session.providers.values() for k in p.kinds}
+                loaded = read_plan(source, platforms=set(session.providers), kinds=kinds)
                 if loaded.stack != project.config.stack:
                     raise ProvisionError(f"{source} was planned for stack {loaded.stack!r}, "
                                          f"but {directory} is stack {project.config.stack!r}")

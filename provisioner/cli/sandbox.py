@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from pathlib import Path
 from typing import Literal
 
@@ -174,6 +175,10 @@ def _write_status(value: str) -> Literal[404, 403, 400]:
     show_default=True,
     help="post: POST .../boarding/configuration issues a new initial access token; none: 405.",
 )
+@click.option("--max-body-bytes", type=click.IntRange(1), default=10 * 1024 * 1024, show_default=True,
+              help="Larger request bodies are answered 413 (the vendors document a 413, not its size).")
+@click.option("--max-json-depth", type=click.IntRange(1, 1000), default=64, show_default=True,
+              help="Request JSON nesting deeper than this is answered 400.")
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def sandbox(
     host: str,
@@ -207,6 +212,8 @@ def sandbox(
     offboard_status: str,
     agent_online_window: float,
     boarding_renewal: str,
+    max_body_bytes: int,
+    max_json_depth: int,
     allow_remote: bool,
 ) -> None:
     """Run the local emulator of the Insights Hub and iTwin IoT APIs."""
@@ -216,6 +223,7 @@ def sandbox(
     from provisioner.gc_tuning import settle_long_lived_heap
     from provisioner.sandbox import Sandbox, SandboxSettings
     from provisioner.sandbox.faults import FaultSpecError
+    from provisioner.sandbox.middleware import QuietFaults
     from provisioner.sandbox.store import StateFileError
 
     if not _is_loopback(host) and not allow_remote:
@@ -256,6 +264,8 @@ def sandbox(
         offboard_status_mode="spec" if offboard_status == "spec" else "offboarding",
         agent_online_window_s=agent_online_window,
         boarding_renewal="none" if boarding_renewal == "none" else "post",
+        max_body_bytes=max_body_bytes,
+        max_json_depth=max_json_depth,
     )
     try:
         instance = Sandbox(settings)
@@ -298,4 +308,5 @@ def sandbox(
         instance.app, host=host, port=port, log_level="warning", lifespan="on", access_log=False,
         loop=event_loop.name(),
     )
+    logging.getLogger("uvicorn.error").addFilter(QuietFaults())  # an injected drop is one line
     uvicorn.Server(config).run()

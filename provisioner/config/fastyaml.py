@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from provisioner.config.limits import MAX_DEPTH
 from provisioner.config.locations import Loc, Path, SourceMap
 from provisioner.config.yamlsource import ParsedDoc, duplicate_issue, resolve_plain
 
@@ -93,6 +94,8 @@ class _Parser:
         self.doc.values[path] = value
 
     def block(self, indent: int, path: Path) -> Any:
+        if len(path) >= MAX_DEPTH:
+            raise Unsupported  # ruamel.yaml reports the depth with its place
         content = self.lines[self.i][1]
         if content == "-" or content.startswith("- "):
             return self.sequence(indent, path)
@@ -205,7 +208,7 @@ class _Parser:
     def flow(self, text: str, pos: int, line_no: int, col: int, path: Path) -> tuple[Any, int]:
         """A flow node starting at text[pos] (after blanks); returns it and the index after it."""
         pos = _skip(text, pos)
-        if pos >= len(text):
+        if pos >= len(text) or len(path) >= MAX_DEPTH:
             raise Unsupported
         first = text[pos]
         if first == "{":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from pydantic import ValidationError
 
 from provisioner.config import addresses
 from provisioner.config.emit import emit_yaml
+from provisioner.config.limits import MAX_FILE_BYTES
 from provisioner.config.locations import Locator, SourceMap
 from provisioner.config.locations import Path as DocPath
 from provisioner.config.merge import MergedDoc
@@ -104,6 +106,11 @@ def project_files(root: Path) -> list[Path]:
 
 def _read_yaml_file(path: Path, display: str) -> ParsedDoc:
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            doc = ParsedDoc(None)
+            doc.issues.append(ConfigIssue(f"file is larger than the limit of {MAX_FILE_BYTES} bytes",
+                                          SourceLocation(display, 1, 1)))
+            return doc
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         doc = ParsedDoc(None)
@@ -162,6 +169,41 @@ def _env_refs_outside_auth(data: Any, path: DocPath, locator: Locator, issues: l
                 addresses.address_of_path(path),
             )
         )
+
+
+def _check_values(data: dict[str, Any], locator: Locator, issues: list[ConfigIssue]) -> None:
+    """Every string must be encodable UTF-8 (no lone surrogates from `\\ud800` escapes) and every
+    number finite: the vendors' JSON carries neither, and sending one would crash `plan`."""
+    try:  # quick path: the C JSON encoder finds neither in the whole document
+        json.dumps(data, allow_nan=False, ensure_ascii=False, default=str).encode("utf-8")
+        return
+    except (ValueError, UnicodeEncodeError):
+        pass
+    stack: list[tuple[DocPath, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str) and not _encodable(key):
+                    issues.append(ConfigIssue("key is not valid Unicode text (a lone surrogate escape)",
+                                              locator.key((*path, key)), addresses.address_of_path(path)))
+                stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(((*path, i), item) for i, item in enumerate(value))
+        elif isinstance(value, str) and not _encodable(value):
+            issues.append(ConfigIssue("value is not valid Unicode text (a lone surrogate escape)",
+                                      locator.value(path), addresses.address_of_path(path)))
+        elif isinstance(value, float) and not math.isfinite(value):
+            issues.append(ConfigIssue(f"{value} is not a number the APIs accept (use a finite number)",
+                                      locator.value(path), addresses.address_of_path(path)))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _without(data: dict[str, Any], paths: Iterable[DocPath]) -> dict[str, Any]:
@@ -269,6 +311,7 @@ def _load_project(
     )
     locator = Locator(merged.keys, merged.values, first_file)
     _check_env_refs(merged.data, locator, issues)
+    _check_values(merged.data, locator, issues)
     config, invalid = _validate_schema(merged.data, locator, issues)
     if config is None:
         raise ConfigError(_sorted(issues))

@@ -19,10 +19,11 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import FunctionLoader, StrictUndefined, TemplateError, TemplateSyntaxError
-from jinja2.sandbox import SandboxedEnvironment
 
 from provisioner.config.emit import scalar
+from provisioner.config.limits import MAX_FILE_BYTES
 from provisioner.config.locations import LineOrigin, SourceMap
+from provisioner.config.template_limits import BoundedEnvironment, RenderBudget
 from provisioner.errors import ConfigIssue, SourceLocation
 
 OPEN, CLOSE = "\ue000", "\ue001"
@@ -104,7 +105,7 @@ class TemplateRenderer:
         self.variables = dict(variables)
         self.files: list[str] = []
         self.texts: list[list[str]] = []
-        self.env = SandboxedEnvironment(
+        self.env = BoundedEnvironment(
             undefined=StrictUndefined,
             loader=FunctionLoader(self._load),
             trim_blocks=True,
@@ -112,13 +113,15 @@ class TemplateRenderer:
             keep_trailing_newline=True,
             autoescape=False,
         )
-        self.env.filters["yaml"] = scalar
+        self.env.add_filter("yaml", scalar)
 
     def _load(self, name: str) -> tuple[str, str, Any] | None:
         path = (self.root / name).resolve()
         if self.root.resolve() not in (path, *path.parents) or not path.is_file():
             return None
         display = str(self.display_root / path.relative_to(self.root.resolve()))
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise TemplateError(f"{display} is larger than {MAX_FILE_BYTES} bytes")
         source = path.read_text(encoding="utf-8")
         if OPEN in source or CLOSE in source:
             source = source.replace(OPEN, "").replace(CLOSE, "")
@@ -130,14 +133,21 @@ class TemplateRenderer:
         """Render one template (a path relative to the root); an issue on any template error."""
         try:
             template = self.env.get_template(name)
-            tagged = template.render(self.variables)
+            tagged = RenderBudget.render(lambda: template.generate(self.variables))
         except TemplateSyntaxError as exc:
             return ConfigIssue(f"template syntax error: {exc.message}", self._syntax_location(exc, name))
         except TemplateError as exc:
             return ConfigIssue(
                 f"template error: {exc.message or type(exc).__name__}", self._render_location(exc, name)
             )
-        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError) as exc:
+        except (UnicodeDecodeError, OSError) as exc:
+            return ConfigIssue(f"cannot read template: {type(exc).__name__}",
+                               SourceLocation(self._display(name), 1, 1))
+        except MemoryError:
+            return ConfigIssue("template error: rendering needs more memory than is available",
+                               SourceLocation(self._display(name), 1, 1))
+        except (ArithmeticError, LookupError, TypeError, ValueError, AttributeError, RecursionError,
+                SyntaxError, NameError) as exc:  # NameError: jinja2 folds 1e999 into the code as `inf`
             return ConfigIssue(
                 f"template error: {type(exc).__name__}: {exc}", self._render_location(exc, name)
             )

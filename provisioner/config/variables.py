@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from provisioner.config.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_FILE_BYTES, LimitExceeded, load_json
 from provisioner.config.locations import SourceMap
 from provisioner.config.yamlsource import parse_yaml
 from provisioner.errors import ConfigIssue, SourceLocation
@@ -27,7 +28,12 @@ Origins = dict[str, SourceLocation]
 
 
 def _read(path: Path, issues: list[ConfigIssue]) -> str | None:
+    limit = MAX_CSV_BYTES if path.suffix.lower() == ".csv" else MAX_FILE_BYTES
     try:
+        if path.stat().st_size > limit:
+            issues.append(ConfigIssue(f"file is larger than the limit of {limit} bytes",
+                                      SourceLocation(str(path), 1, 1)))
+            return None
         return path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         issues.append(ConfigIssue(f"cannot read file: {type(exc).__name__}", SourceLocation(str(path), 1, 1)))
@@ -37,7 +43,13 @@ def _read(path: Path, issues: list[ConfigIssue]) -> str | None:
 def _load_csv(path: Path, text: str, issues: list[ConfigIssue]) -> list[dict[str, str]] | None:
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        rows = list(reader)
+        rows = []
+        for row in reader:
+            if any(len(cell) > MAX_CSV_FIELD for cell in row):
+                issues.append(ConfigIssue(f"a CSV field is longer than {MAX_CSV_FIELD} characters",
+                                          SourceLocation(str(path), reader.line_num, 1)))
+                return None
+            rows.append(row)
     except csv.Error as exc:
         issues.append(ConfigIssue(f"CSV error: {exc}", SourceLocation(str(path), reader.line_num, 1)))
         return None
@@ -86,11 +98,14 @@ def load_var_file(path: Path, issues: list[ConfigIssue]) -> tuple[Variables, Sou
         return ({path.stem: rows} if rows is not None else {}), where
     if suffix == ".json":
         try:
-            data = json.loads(text)
+            data = load_json(text)
         except json.JSONDecodeError as exc:
             issues.append(
                 ConfigIssue(f"JSON syntax error: {exc.msg}", SourceLocation(str(path), exc.lineno, exc.colno))
             )
+            return {}, where
+        except (LimitExceeded, RecursionError) as exc:
+            issues.append(ConfigIssue(f"JSON error: {exc or 'nesting too deep'}", where))
             return {}, where
     else:
         doc = parse_yaml(text, SourceMap(str(path)))

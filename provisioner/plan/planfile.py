@@ -11,16 +11,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from provisioner.config.limits import json_constant, json_int
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, Change, FieldChange, UnmanagedObject
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import Estimate
+from provisioner.plan.planfile_schema import PlanShapeError, check_plan_file
 
 FORMAT_VERSION = 2  # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
 
@@ -158,34 +160,64 @@ def write_plan(plan: Plan, path: Path | str, *, config_digest: str, stack: str) 
     return digest
 
 
-def read_plan(path: Path | str) -> SavedPlan:
-    """Read a plan file; a truncated, tampered or foreign file is a `ProvisionError`."""
+MAX_PLAN_BYTES = 512 * 1024 * 1024
+"""A plan file larger than this is refused before it is parsed."""
+
+
+def read_plan(path: Path | str, *, platforms: Collection[str] | None = None,
+              kinds: Collection[str] | None = None) -> SavedPlan:
+    """Read a plan file; a truncated, tampered, foreign or malformed file is a `ProvisionError`.
+
+    One error path for every malformed file: the size is checked before parsing, the JSON must
+    nest less than Python's recursion limit, NaN/Infinity and integers over 100 digits are refused,
+    the checksum must match and the content must have the shape `check_plan_file` checks (with
+    `platforms`/`kinds`, only those names are accepted).
+    """
     source = Path(path)
     try:
-        data = json.loads(source.read_text(encoding="utf-8"))
+        size = source.stat().st_size
+        if size > MAX_PLAN_BYTES:
+            raise ProvisionError(f"plan file {source} is larger than the limit of {MAX_PLAN_BYTES} bytes")
+        text = source.read_bytes().decode("utf-8")
+        data = json.loads(text, parse_int=json_int, parse_constant=json_constant)
     except FileNotFoundError as exc:
         raise ProvisionError(f"plan file {source} does not exist") from exc
+    except IsADirectoryError as exc:
+        raise ProvisionError(f"plan file {source} is a directory") from exc
+    except OSError as exc:
+        raise ProvisionError(f"plan file {source} cannot be read: {type(exc).__name__}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ProvisionError(f"plan file {source} is not valid JSON (truncated or corrupted): {exc}") from exc
+    except RecursionError as exc:
+        raise ProvisionError(f"plan file {source} is not a provision plan (JSON nested too deeply)") from exc
+    except ValueError as exc:  # LimitExceeded: NaN, Infinity, a huge integer literal
+        raise ProvisionError(f"plan file {source} is not a provision plan: {exc}") from exc
     if not isinstance(data, dict) or "checksum" not in data:
         raise ProvisionError(f"plan file {source} is not a provision plan (no checksum)")
     if data.get("format_version") != FORMAT_VERSION:
         raise ProvisionError(
-            f"plan file {source} has format version {data.get('format_version')!r}; "
+            f"plan file {source} has format version {repr(data.get('format_version'))[:40]}; "
             f"this provision reads version {FORMAT_VERSION}: run plan again"
         )
     recorded = data.pop("checksum")
-    if checksum(data) != recorded:
+    try:
+        matches = isinstance(recorded, str) and checksum(data) == recorded
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise ProvisionError(f"plan file {source} is malformed: {type(exc).__name__}") from exc
+    if not matches:
         raise ProvisionError(
             f"plan file {source} was modified after it was written (checksum mismatch); run plan again"
         )
     try:
+        check_plan_file(data, platforms=platforms, kinds=kinds)
         return SavedPlan(
             plan=plan_from_json(data["plan"]),
-            stack=str(data["stack"]),
-            config_digest=str(data["config_digest"]),
-            created_at=str(data["created_at"]),
-            checksum=str(recorded),
+            stack=data["stack"],
+            config_digest=data["config_digest"],
+            created_at=data["created_at"],
+            checksum=recorded,
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise ProvisionError(f"plan file {source} is malformed: {exc!r}") from exc
+    except PlanShapeError as exc:
+        raise ProvisionError(f"plan file {source} is malformed: {exc}") from exc
+    except (KeyError, TypeError, ValueError, RecursionError) as exc:
+        raise ProvisionError(f"plan file {source} is malformed: {type(exc).__name__}") from exc

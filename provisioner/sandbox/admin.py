@@ -25,7 +25,7 @@ async def _body(request: Request) -> Any:
     raw = await request.body()
     try:
         return json.loads(raw) if raw.strip() else {}
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
         return None
 
 
@@ -40,8 +40,8 @@ def build_admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             return _problem("seed needs a JSON state document (as returned by GET /_sandbox/snapshot)")
         try:
             sandbox.load(body)
-        except (KeyError, TypeError, ValueError) as exc:
-            return _problem(f"invalid state document: {exc}")
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+            return _problem(f"invalid state document: {type(exc).__name__}: {str(exc)[:200]}")
         return JSONResponse({"status": "seeded"})
 
     async def snapshot(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import json
+import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -15,15 +16,43 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from provisioner.sandbox.errors import error_body, media_type, service_for_path
 from provisioner.sandbox.faults import FaultInjector
+from provisioner.sandbox.input_guard import (
+    BodyTooLarge,
+    declared_length,
+    drain,
+    has_body,
+    is_form,
+    json_problem,
+    query_problem,
+    read_body,
+    replay,
+)
 from provisioner.sandbox.quota import QuotaTable
 from provisioner.sandbox.route_groups import candidates
 
 ADMIN_PREFIX = "/_sandbox"
+DRAIN_FACTOR = 8  # a refused body up to 8x the limit is read to its end, so the connection stays usable
 UNMATCHED = "<unmatched>"
 
 
 class ConnectionDropped(Exception):
-    """Raised after a partial response so the server (or in-process transport) drops the connection."""
+    """Raised after a partial response so the server (or in-process transport) drops the connection.
+
+    Only injected faults raise it; `QuietFaults` logs it as one line instead of a traceback."""
+
+
+class QuietFaults(logging.Filter):
+    """For the server's error logger: an injected connection drop is one WARNING line, not a
+    traceback, so that real failures (tracebacks at ERROR) stand out."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        while exc is not None and not isinstance(exc, ConnectionDropped):
+            exc = exc.__cause__ or exc.__context__
+        if isinstance(exc, ConnectionDropped):
+            record.msg, record.args, record.exc_info, record.exc_text = str(exc), (), None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
 
 
 class EndpointIndex:
@@ -83,7 +112,7 @@ async def send_error(
     await send({"type": "http.response.body", "body": body})
 
 
-async def drop_connection(send: Send) -> None:
+async def drop_connection(send: Send, method: str = "", path: str = "") -> None:
     """Start a response that promises a body, then abort: the client sees a broken connection."""
     await send(
         {
@@ -92,7 +121,7 @@ async def drop_connection(send: Send) -> None:
             "headers": [(b"content-type", b"application/json"), (b"content-length", b"1024")],
         }
     )
-    raise ConnectionDropped("sandbox fault: connection reset")
+    raise ConnectionDropped(f"sandbox fault injected: connection reset ({method} {path})")
 
 
 _STATUS_TEXT = {
@@ -117,6 +146,8 @@ class SandboxMiddleware:
         quota: QuotaTable,
         latency: Callable[[], float],
         clock: Callable[[], float],
+        max_body_bytes: Callable[[], int] = lambda: 10 * 1024 * 1024,
+        max_json_depth: Callable[[], int] = lambda: 64,
     ) -> None:
         self.app = app
         self.index = index
@@ -125,6 +156,8 @@ class SandboxMiddleware:
         self.quota = quota
         self.latency = latency
         self.clock = clock
+        self.max_body_bytes = max_body_bytes
+        self.max_json_depth = max_json_depth
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         try:
@@ -143,10 +176,16 @@ class SandboxMiddleware:
                     send, path, 403, "The sandbox admin surface is only served to loopback clients"
                 )
                 return
-            await self.app(scope, receive, send)
+            checked = await self._checked_input(scope, receive, send)
+            if checked is not None:
+                await self.app(scope, checked, send)
             return
         endpoint = self.index.endpoint(scope)
         self.counts[endpoint] += 1
+        checked = await self._checked_input(scope, receive, send)
+        if checked is None:
+            return
+        receive = checked
         delay = self.latency()
         if delay > 0:
             await asyncio.sleep(delay)
@@ -158,13 +197,40 @@ class SandboxMiddleware:
         if fault is None:
             await self.app(scope, receive, send)
         elif fault == "reset":
-            await drop_connection(send)
+            await drop_connection(send, scope["method"], path)
         elif fault == "commit-fail":
             await self._commit_then_fail(scope, receive, send)
         else:
             status = int(fault)
             extra = {"Retry-After": "1"} if status == 429 else None
             await send_error(send, path, status, _STATUS_TEXT.get(status, "Error"), extra)
+
+    async def _checked_input(self, scope: Scope, receive: Receive, send: Send) -> Receive | None:
+        """The receive to hand on (body buffered when there is one), or None after a 400/413."""
+        path = scope["path"]
+        depth = self.max_json_depth()
+        problem = query_problem(scope, depth)
+        if problem is not None:
+            await send_error(send, path, 400, problem)
+            return None
+        if not has_body(scope):
+            return receive
+        limit = self.max_body_bytes()
+        declared = declared_length(scope)
+        try:
+            if declared is not None and declared > limit:
+                raise BodyTooLarge
+            body = await read_body(receive, limit)
+        except BodyTooLarge:
+            await drain(receive, DRAIN_FACTOR * limit)
+            await send_error(send, path, 413, f"The request is too large (limit {limit} bytes)")
+            return None
+        if body and not is_form(scope):
+            problem = json_problem(body, depth)
+            if problem is not None:
+                await send_error(send, path, 400, problem)
+                return None
+        return replay(body, receive)
 
     async def _commit_then_fail(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Run the write for real, then answer 5xx or drop the connection (only when the write succeeded)."""
@@ -181,6 +247,6 @@ class SandboxMiddleware:
             return
         outcome = self.faults.commit_outcome()
         if outcome == "reset":
-            await drop_connection(send)
+            await drop_connection(send, scope["method"], scope["path"])
         else:
             await send_error(send, scope["path"], int(outcome), _STATUS_TEXT[int(outcome)])

@@ -57,6 +57,7 @@ class MappingService:
     def __init__(self, ctx: IhContext) -> None:
         self.ctx = ctx
         self._points: dict[str, tuple[str, dict[str, Doc]]] = {}
+        self._points_of: object = None  # the state the cache was filled from (reset/seed replace it)
 
     # -- lookups -----------------------------------------------------------------------------------
     def data_points(self, agent_id: str) -> dict[str, Doc]:
@@ -64,6 +65,9 @@ class MappingService:
         dsc = self.ctx.state.dscs.get(agent_id)
         if dsc is None:
             return {}
+        if self._points_of is not self.ctx.state:  # after a reset a new agent can get an old id and eTag
+            self._points.clear()
+            self._points_of = self.ctx.state
         cached = self._points.get(agent_id)
         if cached is None or cached[0] != dsc["eTag"]:
             points = {p["id"]: p for s in dsc["dataSources"] for p in s["dataPoints"]}

@@ -29,7 +29,14 @@ from provisioner.sandbox.mindconnect import MappingService
 from provisioner.sandbox.quota import QuotaTable, quota_limits
 from provisioner.sandbox.route_groups import group_routes
 from provisioner.sandbox.settings import SandboxSettings
-from provisioner.sandbox.store import STATE_VERSION, IhState, new_id, read_state_file, write_state_file
+from provisioner.sandbox.store import (
+    STATE_VERSION,
+    IhState,
+    StateFileError,
+    new_id,
+    read_state_file,
+    write_state_file,
+)
 from provisioner.sandbox.telemetry import Telemetry
 from provisioner.sandbox.transport import SandboxTransport
 
@@ -63,7 +70,13 @@ class Sandbox:
         )
         self.itwin = ItwinHalf(settings, random.Random(f"itwin-{settings.seed}"))
         if stored is not None:
-            self._load(stored)
+            try:
+                self._load(stored)
+            except (KeyError, TypeError, ValueError, AttributeError, IndexError, RecursionError) as exc:
+                raise StateFileError(
+                    f"state file {settings.state_file} is unreadable or corrupt (its content does not "
+                    f"have the sandbox's shape: {type(exc).__name__}: {str(exc)[:200]}); fix it, restore "
+                    "a backup, or remove it to start from an empty tenant") from None
         else:
             self._fresh()
         mappings = MappingService(self.ctx)
@@ -87,6 +100,8 @@ class Sandbox:
             quota=self.quota,
             latency=lambda: self.settings.latency_ms / 1000.0,
             clock=settings.clock,
+            max_body_bytes=lambda: self.settings.max_body_bytes,
+            max_json_depth=lambda: self.settings.max_json_depth,
         )
         self.app = Starlette(routes=self.routes, middleware=[middleware], lifespan=self._lifespan)
 

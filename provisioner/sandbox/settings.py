@@ -56,6 +56,9 @@ class SandboxSettings:
     itwin_node_props_at_creation: bool = False
     # integrate accepts node-level updates (an inference; off = refused with 422)
     itwin_node_updates: bool = True
+    # request input limits (inference: the vendors document a 413 but not its size; see input_guard)
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_json_depth: int = 64
     # persistence debounce; 0 writes after every mutating request
     save_debounce_s: float = 0.2
     clock: Callable[[], float] = field(default=time.time, repr=False)

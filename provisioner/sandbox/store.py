@@ -268,9 +268,9 @@ def read_state_file(path: Path) -> Doc | None:
         return None
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise StateFileError(
-            f"state file {path} is unreadable or corrupt ({exc.__class__.__name__}: {exc}); "
+            f"state file {path} is unreadable or corrupt ({exc.__class__.__name__}: {str(exc)[:200]}); "
             "fix it, restore a backup, or remove it to start from an empty tenant"
         ) from None
     if not isinstance(data, dict) or data.get("version") != STATE_VERSION or "insightsHub" not in data:

@@ -32,6 +32,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         self._max_connections = max_connections
         self._keepalive = keepalive_seconds
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
         self._proxies: dict[tuple[str, str], str | None] = {}
 
     def _open(self) -> aiohttp.ClientSession:
@@ -57,6 +58,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if self._session is None:
+            if self._closed:  # a request still in flight after the session closed must not reopen
+                raise httpx.ConnectError("the HTTP session is closed", request=request)
             self._session = self._open()
         headers = [(k, v) for k, v in request.headers.multi_items() if k.lower() != "host"]
         body = request.content or None
@@ -85,6 +88,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
                               extensions=extensions)
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._session is not None:
             session, self._session = self._session, None
             await session.close()

@@ -96,6 +96,16 @@ def parse_retry_after(value: str, now: datetime) -> float | None:
     return max((when - now).total_seconds(), 0.0)
 
 
+def is_write(method: str, idempotent: bool | None = None) -> bool:
+    """Whether the request may change server state: anything but GET/HEAD/OPTIONS and the reads
+    done with POST (which callers mark `idempotent=True`). Only a write, retried, can have been
+    applied by an earlier attempt; a retried read that ends in 404 is simply a 404."""
+    method = method.upper()
+    if method in SAFE_METHODS:
+        return False
+    return not (method == "POST" and idempotent is True)
+
+
 def is_replayable(method: str, headers: Mapping[str, str], idempotent: bool | None = None) -> bool:
     """Whether repeating this request can never apply it twice (see the module docstring)."""
     method = method.upper()

@@ -38,6 +38,7 @@ from provisioner.providers.http.retry import (
     RETRY_STATUSES,
     RetryPolicy,
     is_replayable,
+    is_write,
 )
 from provisioner.providers.http.tokens import TokenCache
 from provisioner.providers.http.urls import checked_base_url
@@ -207,7 +208,8 @@ class HttpSession:
         policy = self.retry
         retry_index = 0
         refreshed = False
-        maybe_applied = False  # an earlier attempt may have reached the server and been applied
+        write = is_write(method, idempotent)
+        maybe_applied = False  # an earlier attempt of a write may have reached the server and been applied
         while True:
             await self._limiter.acquire(endpoint_class)
             send_headers = {**_DEFAULT_HEADERS, **headers}
@@ -236,7 +238,7 @@ class HttpSession:
                     raise AmbiguousWriteError(
                         f"{method} {safe_url} may or may not have been applied ({failure}); "
                         "look the object up before retrying", method=method, url=safe_url) from None
-                maybe_applied = maybe_applied or not not_sent
+                maybe_applied = maybe_applied or (write and not not_sent)
                 if retry_index + 1 >= policy.max_attempts:
                     raise ApiConnectionError(f"{method} {safe_url} failed after {retry_index + 1} "
                                              f"attempt(s): {failure}", method=method, url=safe_url) from None
@@ -257,7 +259,7 @@ class HttpSession:
                 if status != 429 and not replayable:
                     raise self._ambiguous(method, safe_url, response)
                 if status in RETRY_STATUSES and retry_index + 1 < policy.max_attempts:
-                    maybe_applied = maybe_applied or status != 429
+                    maybe_applied = maybe_applied or (write and status != 429)
                     await self._backoff(endpoint_class, retry_index, response.headers.get("retry-after"))
                     retry_index += 1
                     continue

@@ -119,3 +119,18 @@ async def test_cookies_a_server_sets_are_not_sent_back() -> None:
         await itwin.list_nodes("p")  # by host name: aiohttp's jar ignores cookies from IP addresses
         await itwin.list_nodes("p")
     assert len(heads) >= 2 and not any(b"cookie:" in h.lower() for h in heads)
+
+
+async def test_a_closed_transport_refuses_requests_instead_of_reopening_a_pool() -> None:
+    """After an auth failure on one platform the session closes while the other platform's read is
+    still in flight; that read must fail as 'not sent', not open a pool nobody closes."""
+    import httpx
+
+    from provisioner.providers.http.network_transport import NetworkTransport
+
+    transport = NetworkTransport(tls=httpx.create_ssl_context(), max_connections=2)
+    await transport.aclose()
+    request = httpx.Request("GET", "http://127.0.0.1:9/never")
+    with pytest.raises(httpx.ConnectError, match="closed"):
+        await transport.handle_async_request(request)
+    assert transport._session is None

@@ -263,3 +263,24 @@ async def test_itwin_tree_read_by_post_is_retried(itwin_factory, server: Server)
 )
 def test_replayability(method: str, headers: dict[str, str], idempotent: bool | None, expected: bool) -> None:
     assert is_replayable(method, headers, idempotent) is expected
+
+
+@pytest.mark.parametrize("first", [json_response(503, {}), httpx.ReadTimeout("no answer")],
+                         ids=["503", "timeout"])
+async def test_retried_get_then_404_is_a_404_not_an_ambiguous_write(
+    ih_factory, server: Server, first: httpx.Response | Exception
+) -> None:
+    server.handler = scripted(first, json_response(404, {"errors": [{"message": "not found"}]}))
+    async with ih_factory() as client:
+        with pytest.raises(NotFoundError) as info:
+            await client.get_asset(ASSET["assetId"])
+    assert not isinstance(info.value, AmbiguousWriteError)
+
+
+async def test_retried_tree_read_by_post_then_404_is_a_404(itwin_factory, server: Server) -> None:
+    gone = {"error": {"code": "ResourceNotFound", "message": "gone"}}
+    server.handler = scripted(json_response(503, {}), json_response(404, gone))
+    async with itwin_factory() as client:
+        with pytest.raises(NotFoundError) as info:
+            await client.get_tree("/api/13DC2F/node")
+    assert not isinstance(info.value, AmbiguousWriteError)
