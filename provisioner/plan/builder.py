@@ -42,6 +42,7 @@ from provisioner.plan.estimate import (
 )
 from provisioner.plan.graph import ExecutionGraph, Node, build_graph
 
+# what a person reads next to the typed `Change.adopt` / `Change.protected` (nothing decides on these)
 ADOPT_REASON = "adopt: sets this stack's owner marker on an existing object"
 PROTECT_REASON = "protected (protect: true): apply refuses to delete or replace it"
 DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
@@ -171,6 +172,7 @@ class _Builder:
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
                         server_id=old.server_id, precondition=old.precondition_text(),
                         depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
+                        adopt=old.adopt,
                     )
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
@@ -181,6 +183,7 @@ class _Builder:
             diff_attrs(old.attrs, res.attrs),
             server_id=old.server_id, precondition=old.precondition_text(), depends_on=res.depends_on,
             reasons=(*(earlier.reasons if earlier else ()), *reasons),
+            adopt=earlier.adopt if earlier else False,
         )
 
     def propagate(self) -> None:
@@ -259,8 +262,8 @@ class _Builder:
             change = replace(change, data_destructive=True)
         res = self.wanted.get(change.address)
         protect = res is not None and res.protect
-        if change.action in DESTRUCTIVE and protect and PROTECT_REASON not in change.reasons:
-            change = replace(change, reasons=(*change.reasons, PROTECT_REASON))
+        if change.action in DESTRUCTIVE and protect and not change.protected:
+            change = replace(change, protected=True, reasons=(*change.reasons, PROTECT_REASON))
         return change
 
     def order(self, changes: list[Change], live_deps: Mapping[str, tuple[str, ...]]) -> list[Change]:
@@ -311,7 +314,7 @@ def build_plan(
         managed={p: len(state.managed) for p, state in sorted(live.items())},
         unmanaged={p: tuple(state.unmanaged) for p, state in sorted(live.items())},
         warnings=tuple(warnings),
-        protected=frozenset(c.address for c in changes if PROTECT_REASON in c.reasons),
+        protected=frozenset(c.address for c in changes if c.protected),
         live_depends_on={a: d for a, d in live_deps.items() if a in touched},
         estimate=estimate_plan(
             graph, builder.kinds, rate_limits=rate_limits, latency=latency, concurrency=concurrency

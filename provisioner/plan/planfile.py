@@ -1,6 +1,6 @@
 """Saved plans: versioned JSON with a checksum, so `apply PLANFILE` does exactly what was reviewed.
 
-Layout: `{"format_version": 2, "created_at", "stack", "config_digest", "plan": {...},
+Layout: `{"format_version": 3, "created_at", "stack", "config_digest", "plan": {...},
 "preconditions": [...], "checksum": "sha256:<hex>"}`. The checksum is the SHA-256 of the canonical
 JSON (sorted keys, no whitespace, UTF-8) of every other top-level key. `preconditions` lists, per
 touched live object, the server id and the etag/hash that apply re-checks before writing anything.
@@ -22,7 +22,9 @@ from provisioner.model import Action, Change, FieldChange, UnmanagedObject
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import Estimate
 
-FORMAT_VERSION = 2  # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
+# 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
+# 3: changes carry the typed `adopt` and `protected` the engine decides on (reasons are text only)
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "reasons": list(change.reasons),
         "side_effects": list(change.side_effects),
         "data_destructive": change.data_destructive,
+        "adopt": change.adopt,
+        "protected": change.protected,
     }
 
 
@@ -78,6 +82,8 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         reasons=tuple(data["reasons"]),
         side_effects=tuple(data["side_effects"]),
         data_destructive=bool(data["data_destructive"]),
+        adopt=bool(data["adopt"]),
+        protected=bool(data["protected"]),
     )
 
 
