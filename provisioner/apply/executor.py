@@ -15,16 +15,12 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 
-import httpx
-
 from provisioner.apply.events import ApplyEvent, EventKind, Listener
 from provisioner.apply.report import AppliedOp, Report
-from provisioner.errors import ApiError, ProvisionError
-from provisioner.model import Action, ApplyContext, Change, Provider
+from provisioner.errors import AmbiguousWriteError, ApiError, ProvisionError
+from provisioner.model import Action, ApplyContext, Change, Provider, platform_of
 from provisioner.plan.builder import Plan
-from provisioner.plan.estimate import platform_of
 from provisioner.plan.graph import ExecutionGraph, Node
-from provisioner.providers.http.errors import AmbiguousWriteError
 
 TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
@@ -36,7 +32,8 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, ApiError):
         return exc.status in TRANSIENT_STATUS
-    return isinstance(exc, TimeoutError | ConnectionError | httpx.TransportError)
+    # the HTTP session maps every httpx transport failure to ApiConnectionError/AmbiguousWriteError
+    return isinstance(exc, TimeoutError | ConnectionError)
 
 
 def describe(exc: BaseException) -> str:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.model import Action, Change
+from provisioner.model import Action, Change, platform_of
 from provisioner.plan.builder import Plan
-from provisioner.plan.estimate import platform_of
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from provisioner.model import (
     Provider,
     Resource,
     UnmanagedObject,
+    platform_of,
     select,
 )
 from provisioner.plan.diff import diff_attrs
@@ -38,7 +39,6 @@ from provisioner.plan.estimate import (
     Estimate,
     RateLimits,
     estimate_plan,
-    platform_of,
 )
 from provisioner.plan.graph import ExecutionGraph, Node, build_graph
 
