@@ -34,6 +34,7 @@ from provisioner.providers.http.credentials import (
     ItwinClientCredentials,
 )
 from provisioner.providers.http.rate_limits import LimitsConfig
+from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
 from provisioner.providers.insights_hub.provider import InsightsHubProvider
@@ -52,8 +53,8 @@ def _limits(config: RateLimits) -> LimitsConfig:
     return {name: {"per_minute": rule.per_minute, "per_hour": rule.per_hour} for name, rule in config.items()}
 
 
-def _hub_client(settings: InsightsHubSettings,
-               transport: httpx.AsyncBaseTransport | None) -> InsightsHubClient:
+def _hub_client(settings: InsightsHubSettings, transport: httpx.AsyncBaseTransport | None,
+                retry: RetryPolicy | None) -> InsightsHubClient:
     auth = settings.auth
     credentials: IhServiceCredentials | IhAppCredentials
     if isinstance(auth, AppCredentials):
@@ -64,11 +65,12 @@ def _hub_client(settings: InsightsHubSettings,
     else:
         credentials = IhServiceCredentials(tenant=settings.tenant, client_id=_reveal(auth.client_id),
                                            client_secret=auth.client_secret.reveal())
-    return InsightsHubClient(settings.base_url, credentials, transport=transport,
+    return InsightsHubClient(settings.base_url, credentials, transport=transport, retry=retry,
                              limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
 
 
-def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTransport | None) -> ItwinIotClient:
+def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTransport | None,
+                  retry: RetryPolicy | None) -> ItwinIotClient:
     auth = settings.auth
     credentials: ItwinApiKey | ItwinClientCredentials
     if isinstance(auth, ApiKeyAuth):
@@ -77,7 +79,7 @@ def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTranspor
         credentials = ItwinClientCredentials(client_id=_reveal(auth.client_id),
                                              client_secret=auth.client_secret.reveal(),
                                              scope=auth.scope, token_url=auth.token_url)
-    return ItwinIotClient(settings.base_url, credentials, transport=transport,
+    return ItwinIotClient(settings.base_url, credentials, transport=transport, retry=retry,
                           limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
 
 
@@ -128,17 +130,19 @@ class Session:
         await self.aclose()
 
 
-def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Session:
-    """Build clients and providers for every platform the configuration sets up."""
+def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None,
+                 retry: RetryPolicy | None = None) -> Session:
+    """Build clients and providers for every platform the configuration sets up (`transport` and
+    `retry` are for tests: the in-process sandbox, waits that cost no time)."""
     session = Session(config)
     hub = config.platforms.insights_hub
     if hub is not None:
-        session.hub = _hub_client(hub, transport)
+        session.hub = _hub_client(hub, transport, retry)
         session.providers["insights_hub"] = InsightsHubProvider(
             session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config))
     itwin = config.platforms.itwin_iot
     if itwin is not None:
-        session.itwin = _itwin_client(itwin, transport)
+        session.itwin = _itwin_client(itwin, transport, retry)
         session.providers["itwin_iot"] = ItwinIotProvider(
             session.itwin, project=itwin.project, stack=config.stack, resources=itwin_resources(config))
     declared = {"insights_hub": bool(config.insights_hub.aspect_types or config.insights_hub.asset_types
