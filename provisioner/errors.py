@@ -67,3 +67,14 @@ class ApiError(ProvisionError):
         self.method = method
         self.url = url
         self.body = body
+
+
+class AmbiguousWriteError(ApiError):
+    """A write that is not safe to repeat may or may not have been applied.
+
+    Raised instead of retrying blindly: a read timeout, a connection dropped after the request was
+    sent, or a 5xx answer to a non-idempotent request. Also raised when a retried write fails with
+    404/409/412, since the earlier attempt may have caused that answer. The caller should look the
+    object up before deciding what to do. It lives here, not with the HTTP clients, because the
+    engine decides on it too (the executor re-runs a change whose write the lookup found not applied).
+    """

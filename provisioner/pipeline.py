@@ -15,9 +15,8 @@ from provisioner.apply.report import Report
 from provisioner.apply.safety import Violation, check_safety
 from provisioner.errors import ProvisionError
 from provisioner.gc_tuning import fewer_collections
-from provisioner.model import LiveState
+from provisioner.model import LiveState, platform_of
 from provisioner.plan import Plan
-from provisioner.plan.estimate import platform_of
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
 
 DEFAULT_PARALLELISM = 32

@@ -132,8 +132,8 @@ class Session:
 
 def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport | None = None,
                  retry: RetryPolicy | None = None) -> Session:
-    """Build clients and providers for every platform the configuration sets up (`retry`: the
-    clients' retry policy, default `RetryPolicy()`).
+    """Build clients and providers for every platform the configuration sets up (`transport` and
+    `retry` are for tests: the in-process sandbox, waits that cost no time).
 
     Every unset `${env:NAME}` secret is named in one ConfigError before any client is built."""
     unset = [missing_issue(s) for s in iter_secrets(config.platforms) if not s.is_set()]

@@ -3,8 +3,9 @@
 `FakeStore` plays the vendor: objects by address with server ids and etags, shared by every fake
 provider so cross-platform dependencies are checked too. It enforces what a real service would:
 a create needs its dependencies to exist, a delete is refused while something depends on it.
-Faults: `permanent` addresses always fail, `transient` ones fail N times with a 503, `ambiguous`
-ones perform the write and then time out once (the retry must not create a duplicate).
+Faults: `permanent` addresses always fail, `transient` ones fail N times with a 503 (as the HTTP
+layer reports one it has retried as far as it may), `ambiguous` ones perform the write and then
+raise `AmbiguousWriteError` once (the re-run must not create a duplicate).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
-from provisioner.errors import ApiError
+from provisioner.errors import AmbiguousWriteError, ApiError
 from provisioner.model import (
     Action,
     ApplyContext,
@@ -164,7 +165,7 @@ class FakeProvider:
             result = self._write(change, ctx)
             if address in self.faults.ambiguous:
                 self.faults.ambiguous.discard(address)
-                raise TimeoutError(f"{address}: response lost")
+                raise AmbiguousWriteError(f"{address}: response lost")
             return result
         finally:
             self.store.events.append(("end", change.action.value, address, time.monotonic()))

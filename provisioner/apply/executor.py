@@ -2,11 +2,15 @@
 
 A node starts as soon as all its predecessors are done (`TopologicalSorter.get_ready()/done()`),
 bounded by `parallelism` overall and `per_platform_limits` per platform. A failed node's
-dependents are skipped, transitively; independent branches go on. Transient errors (timeouts,
-connection errors, HTTP 408/429/5xx) are retried, and so is a write whose outcome stayed unknown
-(`AmbiguousWriteError`): a provider raises it only after its lookup by identity found nothing, so
-the write was not applied, and the next attempt's create looks the object up again before
-writing. Updates and deletes are guarded by etags or are idempotent.
+dependents are skipped, transitively; independent branches go on.
+
+Retries have one owner, the HTTP layer (see `provisioner.model.attempts`): a failure that reaches
+the executor has already been retried as far as the change's attempt budget allows, so a 5xx,
+timeout or connection error fails the change. The executor re-runs a change only for what the
+HTTP layer cannot decide: a write whose outcome stayed unknown (`AmbiguousWriteError`), which a
+provider raises only after its lookup by identity found nothing, so the write was not applied;
+the next run's create looks the object up again before writing. Each change runs under its own
+`AttemptBudget`, re-runs included, and is not re-run once that budget is spent.
 """
 
 from __future__ import annotations
@@ -15,28 +19,19 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 
-import httpx
-
 from provisioner.apply.events import ApplyEvent, EventKind, Listener
 from provisioner.apply.report import AppliedOp, Report
-from provisioner.errors import ApiError, ProvisionError
-from provisioner.model import Action, ApplyContext, Change, Provider
+from provisioner.errors import AmbiguousWriteError, ProvisionError
+from provisioner.model import Action, ApplyContext, Change, Provider, platform_of
+from provisioner.model.attempts import AttemptBudget, change_budget
 from provisioner.plan.builder import Plan
-from provisioner.plan.estimate import platform_of
 from provisioner.plan.graph import ExecutionGraph, Node
-from provisioner.providers.http.errors import AmbiguousWriteError
-
-TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
-def is_transient(exc: BaseException) -> bool:
-    """True for failures worth retrying: timeouts, lost connections, 408/429/5xx answers, and
-    writes of unknown outcome that the provider's lookup did not find applied."""
-    if isinstance(exc, AmbiguousWriteError):
-        return True
-    if isinstance(exc, ApiError):
-        return exc.status in TRANSIENT_STATUS
-    return isinstance(exc, TimeoutError | ConnectionError | httpx.TransportError)
+def is_rerunnable(exc: BaseException) -> bool:
+    """True for the one failure worth running a change again for: a write of unknown outcome that
+    the provider's lookup did not find applied. Everything transient was retried by the HTTP layer."""
+    return isinstance(exc, AmbiguousWriteError)
 
 
 def describe(exc: BaseException) -> str:
@@ -49,9 +44,9 @@ def describe(exc: BaseException) -> str:
 class _Run:
     def __init__(self, graph: ExecutionGraph, providers: Mapping[str, Provider], ctx: ApplyContext,
                  parallelism: int, limits: Mapping[str, int], emit: Listener,
-                 retries: int, retry_delay: float, transient: Callable[[BaseException], bool]) -> None:
+                 retries: int, retry_delay: float, rerun: Callable[[BaseException], bool]) -> None:
         self.graph, self.providers, self.ctx, self.emit = graph, providers, ctx, emit
-        self.retries, self.retry_delay, self.transient = retries, retry_delay, transient
+        self.retries, self.retry_delay, self.rerun = retries, retry_delay, rerun
         self.overall = asyncio.Semaphore(max(1, parallelism))
         platforms = {platform_of(n.address) for n in graph.changes}
         self.per_platform = {p: asyncio.Semaphore(max(1, limits.get(p, parallelism))) for p in platforms}
@@ -65,15 +60,17 @@ class _Run:
         provider = self.providers[platform]
         started = time.monotonic()
         attempt = 1
+        budget = AttemptBudget()  # every request of this change, over all its runs
         while True:
             # the platform's slot first: a node waiting for its platform holds no overall slot
             async with self.per_platform[platform], self.overall:
                 self.event(EventKind.STARTED, node, attempt=attempt)
                 try:
-                    server_id = await provider.apply(change, self.ctx)
+                    with change_budget(budget):
+                        server_id = await provider.apply(change, self.ctx)
                     return server_id, time.monotonic() - started
                 except Exception as exc:
-                    if attempt > self.retries or not self.transient(exc):
+                    if attempt > self.retries or budget.exhausted or not self.rerun(exc):
                         raise
                     self.event(EventKind.RETRYING, node, attempt=attempt, error=describe(exc))
             await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
@@ -90,9 +87,12 @@ async def execute(
     on_event: Listener | None = None,
     retries: int = 4,
     retry_delay: float = 0.5,
-    transient: Callable[[BaseException], bool] = is_transient,
+    rerun: Callable[[BaseException], bool] = is_rerunnable,
 ) -> Report:
-    """Apply every node of the graph; never raises for a failed change (see the `Report`)."""
+    """Apply every node of the graph; never raises for a failed change (see the `Report`).
+
+    `retries` bounds the re-runs of one change (after `rerun(exc)`), `retry_delay` the first wait
+    between them (doubling)."""
     graph = plan_or_graph.graph() if isinstance(plan_or_graph, Plan) else plan_or_graph
     missing = sorted({platform_of(n.address) for n in graph.changes} - providers.keys())
     if missing:
@@ -103,7 +103,7 @@ async def execute(
         if change.server_id is not None:
             ctx.ids.setdefault(change.address, change.server_id)
     run = _Run(graph, providers, ctx, parallelism, per_platform_limits or {},
-               on_event or (lambda _: None), retries, retry_delay, transient)
+               on_event or (lambda _: None), retries, retry_delay, rerun)
 
     def waiting(change: Change, message: str) -> None:
         run.event(EventKind.WAITING, Node(change.address, change.action), detail=message)

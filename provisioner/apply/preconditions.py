@@ -14,9 +14,8 @@ import asyncio
 from collections.abc import Mapping
 
 from provisioner.errors import ProvisionError
-from provisioner.model import Change, LiveResource, Provider
+from provisioner.model import Change, LiveResource, Provider, platform_of
 from provisioner.plan.builder import Plan
-from provisioner.plan.estimate import platform_of
 
 
 class StalePlanError(ProvisionError):

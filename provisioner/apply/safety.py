@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from provisioner.model import Action, Change
-from provisioner.plan.builder import ADOPT_REASON, Plan
-from provisioner.plan.estimate import platform_of
+from provisioner.model import Action, Change, platform_of
+from provisioner.plan.builder import Plan
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Violation:
 
 def _only_adopts(change: Change) -> bool:
     """An update that only sets the owner marker on an object whose fields already match."""
-    return change.action is Action.UPDATE and ADOPT_REASON in change.reasons and not change.fields
+    return change.action is Action.UPDATE and change.adopt and not change.fields
 
 
 def _threshold(plan: Plan, platform: str, actions: tuple[Action, ...], share: float, what: str,
@@ -70,7 +69,7 @@ def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = Fal
                 if violation is not None:
                     found.append(violation)
     protected = tuple(sorted(c.address for c in plan.changes
-                             if c.address in plan.protected and c.action in (Action.DELETE, Action.REPLACE)))
+                             if c.protected and c.action in (Action.DELETE, Action.REPLACE)))
     if protected:
         found.append(Violation(
             rule="protected",

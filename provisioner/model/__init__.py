@@ -1,6 +1,6 @@
 """Addresses, resources, changes and the provider seam shared by planner, executor and providers."""
 
-from provisioner.model.address import address_matches, select
+from provisioner.model.address import address_matches, platform_of, select
 from provisioner.model.change import Action, Change, FieldChange
 from provisioner.model.provider import ApplyContext, Provider
 from provisioner.model.resource import Deferred, KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
@@ -18,5 +18,6 @@ __all__ = [
     "Resource",
     "UnmanagedObject",
     "address_matches",
+    "platform_of",
     "select",
 ]

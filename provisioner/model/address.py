@@ -11,6 +11,11 @@ from collections.abc import Iterable, Sequence
 from fnmatch import fnmatchcase
 
 
+def platform_of(address: str) -> str:
+    """The platform an address belongs to: its first segment."""
+    return address.split(".", 1)[0]
+
+
 def address_matches(address: str, pattern: str) -> bool:
     """True if `pattern` selects `address` (exact, dotted prefix, or glob)."""
     if address == pattern or address.startswith(pattern + "."):

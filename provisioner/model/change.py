@@ -33,8 +33,17 @@ class Change:
 
     `before` is the live attrs (None for create), `after` the desired attrs (None for delete).
     `server_id` and `precondition` come from the live object. `reasons` explain non-obvious
-    actions ("dataType changed", "replaced because insights_hub.aspect_types.X is replaced").
-    `side_effects` name server-side consequences (a DSC PUT deleting keepMapping=false mappings).
+    actions ("dataType changed", "replaced because insights_hub.aspect_types.X is replaced") and
+    are for people only: nothing decides from them. `side_effects` name server-side consequences
+    (a DSC PUT deleting keepMapping=false mappings).
+
+    What the engine decides on is typed, set by the plan builder:
+    `adopt`: the live object lacks this stack's owner marker and the change sets it (an UPDATE of a
+    pinned object; providers then write the marker, the safety gate does not count a field-less
+    adoption as an update); `protected`: a DELETE or REPLACE of a `protect: true` resource (the
+    gate refuses it); `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
+    `--allow-data-loss`). New decisions (moved, ignored) get a field of their own here, never a
+    reason string.
     """
 
     action: Action
@@ -49,3 +58,5 @@ class Change:
     reasons: tuple[str, ...] = ()
     side_effects: tuple[str, ...] = ()
     data_destructive: bool = False
+    adopt: bool = False
+    protected: bool = False

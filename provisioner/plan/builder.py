@@ -29,8 +29,10 @@ from provisioner.model import (
     Provider,
     Resource,
     UnmanagedObject,
+    platform_of,
     select,
 )
+from provisioner.plan import graph as graphs
 from provisioner.plan.diff import diff_attrs
 from provisioner.plan.estimate import (
     DEFAULT_CONCURRENCY,
@@ -38,10 +40,10 @@ from provisioner.plan.estimate import (
     Estimate,
     RateLimits,
     estimate_plan,
-    platform_of,
 )
-from provisioner.plan.graph import ExecutionGraph, Node, build_graph
+from provisioner.plan.graph import ExecutionGraph, Node
 
+# what a person reads next to the typed `Change.adopt` / `Change.protected` (nothing decides on these)
 ADOPT_REASON = "adopt: sets this stack's owner marker on an existing object"
 PROTECT_REASON = "protected (protect: true): apply refuses to delete or replace it"
 DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
@@ -55,7 +57,9 @@ class Plan:
     parents first; ties by kind rank, then address). `managed` counts live managed objects per
     platform (the base of the safety thresholds). `protected` holds the addresses whose delete
     or replace touches a `protect: true` resource. `live_depends_on` keeps the live objects'
-    dependencies, which order deletes (a `Change` carries only one `depends_on`).
+    dependencies, which order deletes (a `Change` carries only one `depends_on`). The plan holds
+    its execution graph (`graph()`): `build_plan` builds it once, a plan read from a file on first
+    use; `dataclasses.replace` drops it, so a changed plan never runs a stale graph.
     """
 
     changes: tuple[Change, ...] = ()
@@ -66,6 +70,7 @@ class Plan:
     protected: frozenset[str] = frozenset()
     live_depends_on: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     estimate: Estimate = field(default_factory=Estimate)
+    _graph: ExecutionGraph | None = field(default=None, init=False, compare=False, repr=False)
 
     @property
     def has_changes(self) -> bool:
@@ -80,8 +85,14 @@ class Plan:
         )
 
     def graph(self) -> ExecutionGraph:
-        """The execution graph of this plan's changes."""
-        return build_graph(self.changes, self.live_depends_on)
+        """The execution graph of this plan's changes (built once)."""
+        if self._graph is None:
+            self._hold(graphs.build_graph(self.changes, self.live_depends_on))
+        assert self._graph is not None
+        return self._graph
+
+    def _hold(self, graph: ExecutionGraph) -> None:
+        object.__setattr__(self, "_graph", graph)  # frozen: set once, by the builder or graph()
 
 
 def _segments_match(path: str, pattern: str) -> str | None:
@@ -171,6 +182,7 @@ class _Builder:
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
                         server_id=old.server_id, precondition=old.precondition_text(),
                         depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
+                        adopt=old.adopt,
                     )
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
@@ -181,6 +193,7 @@ class _Builder:
             diff_attrs(old.attrs, res.attrs),
             server_id=old.server_id, precondition=old.precondition_text(), depends_on=res.depends_on,
             reasons=(*(earlier.reasons if earlier else ()), *reasons),
+            adopt=earlier.adopt if earlier else False,
         )
 
     def propagate(self) -> None:
@@ -259,12 +272,14 @@ class _Builder:
             change = replace(change, data_destructive=True)
         res = self.wanted.get(change.address)
         protect = res is not None and res.protect
-        if change.action in DESTRUCTIVE and protect and PROTECT_REASON not in change.reasons:
-            change = replace(change, reasons=(*change.reasons, PROTECT_REASON))
+        if change.action in DESTRUCTIVE and protect and not change.protected:
+            change = replace(change, protected=True, reasons=(*change.reasons, PROTECT_REASON))
         return change
 
-    def order(self, changes: list[Change], live_deps: Mapping[str, tuple[str, ...]]) -> list[Change]:
-        graph = build_graph(changes, live_deps)
+    def order(self, changes: list[Change],
+              live_deps: Mapping[str, tuple[str, ...]]) -> tuple[list[Change], ExecutionGraph]:
+        """The changes in dependency order, and their graph (nodes listed in that order)."""
+        graph = graphs.build_graph(changes, live_deps)
         by_address = {c.address: c for c in changes}
 
         def key(node: Node) -> tuple[object, ...]:
@@ -276,7 +291,8 @@ class _Builder:
         for index, node in enumerate(graph.order(key)):
             if node.op is not Action.DELETE or node.address not in position:
                 position[node.address] = index
-        return sorted(changes, key=lambda c: position[c.address])
+        ordered = sorted(changes, key=lambda c: position[c.address])
+        return ordered, graph.in_order(ordered)
 
 
 def build_plan(
@@ -298,22 +314,23 @@ def build_plan(
     selected = [c for a, c in sorted(builder.draft.items()) if a in chosen]
     changes = [builder.mark(c) for c in builder.annotate(selected, live)]
     live_deps = {a: lr.depends_on for a, lr in builder.current.items() if lr.depends_on}
-    changes = builder.order(changes, live_deps)
+    changes, graph = builder.order(changes, live_deps)
     touched = {c.address for c in changes}
     warnings: list[str] = [w for _, state in sorted(live.items()) for w in state.warnings]
     outside = len(builder.draft.keys() - chosen)
     if outside:
         warnings.append(f"partial plan: {outside} change(s) outside --target/--exclude are not included")
-    graph = build_graph(changes, live_deps)
-    return Plan(
+    plan = Plan(
         changes=tuple(changes),
         unchanged=len(chosen - touched),
         managed={p: len(state.managed) for p, state in sorted(live.items())},
         unmanaged={p: tuple(state.unmanaged) for p, state in sorted(live.items())},
         warnings=tuple(warnings),
-        protected=frozenset(c.address for c in changes if PROTECT_REASON in c.reasons),
+        protected=frozenset(c.address for c in changes if c.protected),
         live_depends_on={a: d for a, d in live_deps.items() if a in touched},
         estimate=estimate_plan(
             graph, builder.kinds, rate_limits=rate_limits, latency=latency, concurrency=concurrency
         ),
     )
+    plan._hold(graph)
+    return plan

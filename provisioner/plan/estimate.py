@@ -16,8 +16,11 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from provisioner.model import Action, Change, KindSpec
+from provisioner.model import Action, Change, KindSpec, platform_of
 from provisioner.plan.graph import ExecutionGraph, Node
+
+__all__ = ["DEFAULT_CONCURRENCY", "DEFAULT_LATENCY", "Estimate", "RateLimits", "estimate_plan", "node_calls",
+           "platform_of", "quota_seconds"]  # platform_of lives in the model; importable here too
 
 RateLimits = Mapping[str, Sequence[tuple[int, float]]]
 """endpoint class -> rules `(limit, window_seconds)`: at most `limit` calls per window."""
@@ -43,11 +46,6 @@ class Estimate:
     @property
     def seconds(self) -> float:
         return max(self.critical_path_seconds, self.throughput_seconds, self.quota_seconds)
-
-
-def platform_of(address: str) -> str:
-    """The platform an address belongs to: its first segment."""
-    return address.split(".", 1)[0]
 
 
 def node_calls(node: Node, spec: KindSpec) -> int:

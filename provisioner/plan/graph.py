@@ -43,6 +43,13 @@ class ExecutionGraph:
     def __len__(self) -> int:
         return len(self.changes)
 
+    def in_order(self, changes: Sequence[Change]) -> ExecutionGraph:
+        """This graph with its nodes listed in the order of `changes` (as `build_graph(changes)` lists
+        them), without building it again: the executor starts ready nodes in that order."""
+        nodes = [node for change in changes for node in _nodes_of(change)]
+        return ExecutionGraph({n: self.changes[n] for n in nodes},
+                              {n: self.predecessors[n] for n in nodes if n in self.predecessors})
+
     def sorter(self) -> TopologicalSorter[Node]:
         """A fresh, prepared `TopologicalSorter` for a ready-queue walk (`get_ready()`/`done()`)."""
         sorter: TopologicalSorter[Node] = TopologicalSorter()
@@ -80,6 +87,12 @@ class ExecutionGraph:
         return max(finish.values(), default=0.0)
 
 
+def _nodes_of(change: Change) -> list[Node]:
+    if change.action is not Action.REPLACE:
+        return [Node(change.address, change.action)]
+    return [Node(change.address, Action.DELETE), Node(change.address, Action.CREATE)]
+
+
 def _split(change: Change) -> list[tuple[Node, Change]]:
     if change.action is not Action.REPLACE:
         return [(Node(change.address, change.action), change)]
@@ -91,7 +104,9 @@ def _split(change: Change) -> list[tuple[Node, Change]]:
 def build_graph(
     changes: Sequence[Change], live_depends_on: Mapping[str, Sequence[str]] | None = None
 ) -> ExecutionGraph:
-    """Build the graph of `changes`; a dependency cycle is a `ProvisionError` naming it."""
+    """Build the graph of `changes`; a dependency cycle is a `ProvisionError` naming it.
+
+    Every graph is built here, once per plan (`Plan.graph()`): call it as `graph.build_graph`."""
     live_deps = live_depends_on or {}
     nodes: dict[Node, Change] = {}
     up: dict[str, Node] = {}

@@ -1,6 +1,6 @@
 """Saved plans: versioned JSON with a checksum, so `apply PLANFILE` does exactly what was reviewed.
 
-Layout: `{"format_version": 2, "created_at", "stack", "config_digest", "plan": {...},
+Layout: `{"format_version": 3, "created_at", "stack", "config_digest", "plan": {...},
 "preconditions": [...], "checksum": "sha256:<hex>"}`. The checksum is the SHA-256 of the canonical
 JSON (sorted keys, no whitespace, UTF-8) of every other top-level key. `preconditions` lists, per
 touched live object, the server id and the etag/hash that apply re-checks before writing anything.
@@ -24,7 +24,9 @@ from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import Estimate
 from provisioner.plan.planfile_schema import PlanShapeError, check_plan_file
 
-FORMAT_VERSION = 2  # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
+# 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
+# 3: changes carry the typed `adopt` and `protected` the engine decides on (reasons are text only)
+FORMAT_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,8 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "reasons": list(change.reasons),
         "side_effects": list(change.side_effects),
         "data_destructive": change.data_destructive,
+        "adopt": change.adopt,
+        "protected": change.protected,
     }
 
 
@@ -80,6 +84,8 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         reasons=tuple(data["reasons"]),
         side_effects=tuple(data["side_effects"]),
         data_destructive=bool(data["data_destructive"]),
+        adopt=bool(data["adopt"]),
+        protected=bool(data["protected"]),
     )
 
 

@@ -6,7 +6,9 @@ from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
 
 from provisioner.apply import ApplyEvent, EventKind, execute
 from provisioner.apply.report import EXIT_ERROR, EXIT_OK, EXIT_PARTIAL
-from provisioner.model import Action, ApplyContext
+from provisioner.errors import AmbiguousWriteError
+from provisioner.model import Action, ApplyContext, Change
+from provisioner.model.attempts import FAILED_ATTEMPTS_PER_CHANGE, current_budget
 
 
 def tree(width: int = 3) -> list:  # type: ignore[type-arg]
@@ -94,23 +96,52 @@ async def test_all_first_writes_failing_is_an_error_exit() -> None:
     assert report.exit_code() == EXIT_ERROR
 
 
-async def test_transient_and_ambiguous_failures_are_retried_without_duplicates() -> None:
+async def test_an_ambiguous_write_is_rerun_without_a_duplicate_but_a_5xx_is_not_resent() -> None:
     store = FakeStore()
     plan = plan_for(store, [res("hub.assets.a", "assets"), res("hub.assets.b", "assets")])
-    faults = Faults(transient={"hub.assets.a": 2}, ambiguous={"hub.assets.b"})
+    faults = Faults(transient={"hub.assets.a": 1}, ambiguous={"hub.assets.b"})
     events: list[ApplyEvent] = []
     report = await execute(plan, providers_for(store, faults=faults), ctx=ApplyContext(), retry_delay=0,
                            on_event=events.append)
-    assert report.ok
-    assert sorted(store.writes) == [("create", "hub.assets.a"), ("create", "hub.assets.b")]
-    retried = sorted(e.node.address for e in events if e.kind is EventKind.RETRYING)
-    assert retried == ["hub.assets.a", "hub.assets.a", "hub.assets.b"]
-    exhausted = FakeStore()
-    plan = plan_for(exhausted, [res("hub.assets.a", "assets")])
-    faults = Faults(transient={"hub.assets.a": 5})
-    report = await execute(plan, providers_for(exhausted, faults=faults), ctx=ApplyContext(), retries=2,
-                           retry_delay=0)
+    # a 503 reaching the executor was already retried by the HTTP layer: the change fails, once
     assert report.failed == {"hub.assets.a": "hub.assets.a: service unavailable"}
+    assert [a.address for a in report.applied] == ["hub.assets.b"]
+    assert store.writes == [("create", "hub.assets.b")]
+    started = sorted(e.node.address for e in events if e.kind is EventKind.STARTED)
+    assert started == ["hub.assets.a", "hub.assets.b", "hub.assets.b"]
+    retried = [e.node.address for e in events if e.kind is EventKind.RETRYING]
+    assert retried == ["hub.assets.b"]
+
+
+class _AlwaysAmbiguous:
+    """A provider whose every write fails one attempt (counted like the HTTP layer counts it) and
+    comes back of unknown outcome, its lookup finding nothing."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.runs = 0
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    async def apply(self, change: Change, ctx: ApplyContext) -> str | None:
+        self.runs += 1
+        budget = current_budget()
+        assert budget is not None  # the executor opened one for this change
+        budget.fail()
+        raise AmbiguousWriteError(f"{change.address}: outcome unknown, not found by lookup")
+
+
+async def test_reruns_stop_when_the_change_has_spent_its_attempt_budget() -> None:
+    store = FakeStore()
+    plan = plan_for(store, [res("hub.assets.a", "assets")])
+    providers = providers_for(store)
+    flaky = _AlwaysAmbiguous(providers["hub"])
+    report = await execute(plan, {**providers, "hub": flaky}, ctx=ApplyContext(),  # type: ignore[dict-item]
+                           retries=50, retry_delay=0)
+    assert flaky.runs == FAILED_ATTEMPTS_PER_CHANGE
+    assert list(report.failed) == ["hub.assets.a"]
+    assert current_budget() is None  # the budget belongs to the change, not to the caller
 
 
 async def test_replace_runs_delete_then_create_and_dependents_follow() -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 from engine_fakes import FakeStore, plan_for, res
 
 from provisioner.apply import Thresholds, check_safety
@@ -73,3 +75,24 @@ def test_adoptions_without_field_changes_do_not_count_as_updates() -> None:
     desired[3] = res("iot.devices.d3", "devices", n=103)
     [violation] = check_safety(plan_for(store, desired))
     assert violation.addresses == ("iot.devices.d0", "iot.devices.d1", "iot.devices.d2", "iot.devices.d3")
+
+
+def test_the_gate_decides_from_typed_fields_not_from_reason_text() -> None:
+    store = managed(10)
+    for i in range(4):
+        store.objects[f"iot.devices.d{i}"].marked = False
+    plan = plan_for(store, [res(f"iot.devices.d{i}", "devices", n=i) for i in range(10)])
+    assert sum(c.adopt for c in plan.changes) == 4
+    assert check_safety(plan) == []  # field-less adoptions are not updates
+    # the same text without the typed flag is an ordinary update: the text decides nothing
+    retyped = replace(plan, changes=tuple(replace(c, adopt=False) for c in plan.changes))
+    [violation] = check_safety(retyped)
+    assert violation.rule == "too-many-updated"
+    # and a protected flag refuses a delete whatever its reasons say
+    store2 = FakeStore()
+    store2.put("iot.devices.p", "devices", {})
+    deleting = plan_for(store2, [])
+    assert check_safety(deleting, force=True) == []
+    flagged = replace(deleting, changes=tuple(replace(c, protected=True) for c in deleting.changes))
+    [refused] = check_safety(flagged, force=True)
+    assert (refused.rule, refused.addresses) == ("protected", ("iot.devices.p",))

@@ -188,7 +188,7 @@ def test_round_trip_adopts_everything_without_recreating(tmp_path: Path, sandbox
     first, second = asyncio.run(cycle())
     assert first.changes, "adoption sets owner markers"
     assert {c.action for c in first.changes} == {Action.UPDATE}
-    assert all(c.reasons == (ADOPT_REASON,) and not c.fields for c in first.changes)
+    assert all(c.adopt and c.reasons == (ADOPT_REASON,) and not c.fields for c in first.changes)
     assert not second.has_changes, [(c.action, c.address, c.fields) for c in second.changes]
     assert live_ids(sandbox) == before  # nothing deleted or re-created
 

@@ -55,8 +55,29 @@ def test_adopted_object_gets_an_update_even_when_attrs_equal(store: FakeStore) -
     plan = plan_for(store, [res("hub.assets.a", "assets", name="a")])
     change = by_address(plan, "hub.assets.a")
     assert change.action is Action.UPDATE  # type: ignore[attr-defined]
+    assert change.adopt  # type: ignore[attr-defined]
     assert change.reasons == (ADOPT_REASON,)  # type: ignore[attr-defined]
     assert change.fields == ()  # type: ignore[attr-defined]
+
+
+def test_only_an_adopted_object_is_typed_adopt(store: FakeStore) -> None:
+    store.put("hub.assets.a", "assets", {"name": "a"}, marked=False)
+    store.put("hub.assets.b", "assets", {"name": "b"})
+    desired = [res("hub.assets.a", "assets", name="a2"), res("hub.assets.b", "assets", name="b2"),
+               res("hub.assets.c", "assets", name="c")]
+    plan = plan_for(store, desired)
+    assert {c.address: c.adopt for c in plan.changes} == {
+        "hub.assets.a": True, "hub.assets.b": False, "hub.assets.c": False}
+
+
+def test_an_adoption_forced_into_a_replace_stays_typed_adopt(store: FakeStore) -> None:
+    store.put("hub.asset_types.T", "asset_types", {"parent": "a"})
+    store.put("hub.assets.x", "assets", {"name": "x"}, ["hub.asset_types.T"], marked=False)
+    plan = plan_for(store, [res("hub.asset_types.T", "asset_types", parent="b"),
+                            res("hub.assets.x", "assets", ["hub.asset_types.T"], name="y")])
+    change = by_address(plan, "hub.assets.x")
+    assert change.action is Action.REPLACE  # type: ignore[attr-defined]
+    assert change.adopt  # type: ignore[attr-defined]
 
 
 def test_replace_names_the_forcing_field_and_propagates_to_dependents(store: FakeStore) -> None:
@@ -125,6 +146,9 @@ def test_protected_resource_replace_is_kept_but_flagged(store: FakeStore) -> Non
     ]
     plan = plan_for(store, desired)
     assert plan.protected == frozenset({"hub.asset_types.T"})
+    assert by_address(plan, "hub.asset_types.T").protected  # type: ignore[attr-defined]
+    assert not by_address(plan, "hub.assets.x").protected  # type: ignore[attr-defined]
+    # the text for people goes with it
     assert PROTECT_REASON in by_address(plan, "hub.asset_types.T").reasons  # type: ignore[attr-defined]
     assert PROTECT_REASON not in by_address(plan, "hub.assets.x").reasons  # type: ignore[attr-defined]
 

@@ -7,9 +7,9 @@ import pytest
 from engine_fakes import FakeStore, plan_for, res
 
 from provisioner.errors import ProvisionError
-from provisioner.model import UnmanagedObject
+from provisioner.model import Resource, UnmanagedObject
 from provisioner.plan import Plan, read_plan, write_plan
-from provisioner.plan.planfile import plan_to_json, preconditions_of
+from provisioner.plan.planfile import checksum, plan_to_json, preconditions_of
 
 
 def sample_plan(store: FakeStore) -> Plan:
@@ -28,7 +28,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path, store: FakeStore) -> None:
     assert saved.plan == plan
     assert (saved.stack, saved.config_digest, saved.checksum) == ("plant", "sha256:abc", digest)
     data = json.loads(path.read_text())
-    assert data["format_version"] == 2
+    assert data["format_version"] == 3
     assert data["preconditions"] == [
         {"address": c.address, "server_id": c.server_id, "precondition": c.precondition}
         for c in plan.changes if c.server_id
@@ -83,4 +83,31 @@ def test_truncated_missing_and_foreign_files_are_refused(tmp_path: Path, store: 
     data["format_version"] = 99
     path.write_text(json.dumps(data))
     with pytest.raises(ProvisionError, match="format version 99"):
+        read_plan(path)
+
+
+def test_typed_decision_fields_survive_the_file(tmp_path: Path, store: FakeStore) -> None:
+    store.put("hub.assets.pinned", "assets", {"name": "p"}, marked=False)
+    store.put("hub.asset_types.T", "asset_types", {"parent": "a"})
+    desired = [res("hub.assets.pinned", "assets", name="p"),
+               Resource("hub.asset_types.T", "asset_types", {"parent": "b"}, protect=True)]
+    plan = plan_for(store, desired)
+    path = tmp_path / "plan.json"
+    write_plan(plan, path, config_digest="d", stack="s")
+    loaded = read_plan(path).plan
+    flags = {c.address: (c.adopt, c.protected) for c in loaded.changes}
+    assert flags == {"hub.assets.pinned": (True, False), "hub.asset_types.T": (False, True)}
+
+
+def test_a_version_2_file_without_typed_fields_asks_to_plan_again(tmp_path: Path, store: FakeStore) -> None:
+    path = tmp_path / "plan.json"
+    write_plan(sample_plan(store), path, config_digest="d", stack="s")
+    data = json.loads(path.read_text())
+    data.pop("checksum")
+    data["format_version"] = 2
+    for change in data["plan"]["changes"]:
+        del change["adopt"], change["protected"]
+    data["checksum"] = checksum(data)
+    path.write_text(json.dumps(data))
+    with pytest.raises(ProvisionError, match="version 2; this provision reads version 3: run plan again"):
         read_plan(path)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.errors import ApiError, ProvisionError
+from provisioner.errors import AmbiguousWriteError, ApiError, ProvisionError  # the engine decides on it
 
 __all__ = [
     "AmbiguousWriteError",
@@ -66,16 +66,6 @@ class ServerError(ApiError):
 
 class ApiConnectionError(ApiError):
     """No HTTP answer (connect failure or timeout) on a request safe to repeat, after all retries."""
-
-
-class AmbiguousWriteError(ApiError):
-    """A write that is not safe to repeat may or may not have been applied.
-
-    Raised instead of retrying blindly: a read timeout, a connection dropped after the request was
-    sent, or a 5xx answer to a non-idempotent request. Also raised when a retried write fails with
-    404/409/412, since the earlier attempt may have caused that answer. The caller should look the
-    object up before deciding what to do.
-    """
 
 
 class InsecureUrlError(ProvisionError):

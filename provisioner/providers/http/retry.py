@@ -1,7 +1,7 @@
 """Retry policy: which failures are retried, for which requests, and how long to wait.
 
-Retried: HTTP 429, 502, 503, 504 and transport failures — but only when repeating the request
-cannot apply it twice:
+Retried: HTTP 408, 500, 502, 503, 504 and transport failures — but only when repeating the request
+cannot apply it twice (429 is waited out, see below):
 
 - GET, HEAD and OPTIONS always;
 - any request carrying a precondition (If-Match / If-None-Match): a second application is
@@ -11,6 +11,11 @@ cannot apply it twice:
   a token request);
 - any request when it certainly was not processed: a 429 answer, or a failure before the request
   was sent (`httpx.ConnectError`, `ConnectTimeout`, `PoolTimeout`).
+
+A 429 is throttling, not a failure: the request waits (Retry-After, else backoff) and is sent again
+without using up an attempt, at most `max_throttled` times in a row; then `RateLimitedError`.
+Inside an apply the failed attempts of one change also count against its attempt budget
+(`provisioner.model.attempts`): the HTTP layer is the only one that re-sends a request.
 
 Any other failure of a request that is not safe to repeat — a read timeout, a connection dropped
 after sending, 500/502/503/504 — raises `AmbiguousWriteError`; the provider looks the object up.
@@ -35,8 +40,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
-AMBIGUOUS_STATUSES = frozenset({500, 502, 503, 504})
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+AMBIGUOUS_STATUSES = frozenset({408, 500, 502, 503, 504})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDEMPOTENT_METHODS = frozenset({"PUT", "DELETE"})
 # Raised before any byte of the request reached the server.
@@ -51,7 +56,8 @@ def _utcnow() -> datetime:
 class RetryPolicy:
     """How many attempts, how long to wait, and the injectable sleep/random/clock used for it."""
 
-    max_attempts: int = 5
+    max_attempts: int = 5  # per request; equal to model.attempts.FAILED_ATTEMPTS_PER_CHANGE
+    max_throttled: int = 10  # 429 waits per request (they do not use up attempts)
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_retry_after: float = 300.0

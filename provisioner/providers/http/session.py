@@ -3,7 +3,9 @@
 One request goes: rate limiter (per endpoint class) → token (cached, shared acquisition) →
 concurrency slot (per vendor) → send → DEBUG log (redacted) → classify the answer. The retry
 rules are in `provisioner.providers.http.retry`; a 401 on a token-authenticated request drops the
-token, fetches a new one and repeats the request once (this does not use up a retry).
+token, fetches a new one and repeats the request once (this does not use up a retry). This session
+is the only layer that re-sends a request; inside an apply, every failed attempt also counts against
+the change's attempt budget (`provisioner.model.attempts`), and a 429 waits without counting.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpx
 
 from provisioner import __version__
 from provisioner.errors import ApiError
+from provisioner.model.attempts import current_budget
 from provisioner.providers.http.credentials import ItwinApiKey, TokenCredentials
 from provisioner.providers.http.errors import (
     AmbiguousWriteError,
@@ -210,7 +213,14 @@ class HttpSession:
         refreshed = False
         write = is_write(method, idempotent)
         maybe_applied = False  # an earlier attempt of a write may have reached the server and been applied
+        budget = current_budget() if authenticated else None  # the change's; token requests have none
+        throttled = 0  # 429 answers waited out: not failures, bounded by policy.max_throttled
         while True:
+            if budget is not None and budget.exhausted:
+                safe = self._redactor.url(url)
+                raise ApiConnectionError(f"{method} {safe} not sent: this change already failed "
+                                         f"{budget.failed} attempts (its attempt budget)",
+                                         method=method, url=safe)
             await self._limiter.acquire(endpoint_class)
             send_headers = {**_DEFAULT_HEADERS, **headers}
             token: str | None = None
@@ -231,6 +241,8 @@ class HttpSession:
                     not_sent = isinstance(exc, NOT_SENT_ERRORS)
                     response = None
             if response is None:
+                if budget is not None:
+                    budget.fail()
                 safe_url = self._safe_url(request)
                 log.debug("http %s %s failed after %.3fs: %s", method, safe_url,
                           time.perf_counter() - started, failure)
@@ -239,7 +251,7 @@ class HttpSession:
                         f"{method} {safe_url} may or may not have been applied ({failure}); "
                         "look the object up before retrying", method=method, url=safe_url) from None
                 maybe_applied = maybe_applied or (write and not not_sent)
-                if retry_index + 1 >= policy.max_attempts:
+                if retry_index + 1 >= policy.max_attempts or (budget is not None and budget.exhausted):
                     raise ApiConnectionError(f"{method} {safe_url} failed after {retry_index + 1} "
                                              f"attempt(s): {failure}", method=method, url=safe_url) from None
                 await self._backoff(endpoint_class, retry_index, None)
@@ -256,10 +268,20 @@ class HttpSession:
                 continue
             safe_url = self._safe_url(request)  # only failures need it: redacting costs per request
             if status in RETRY_STATUSES or status in AMBIGUOUS_STATUSES:
+                if status == 429:  # certainly not processed: wait, it is not a failure
+                    if throttled < policy.max_throttled:
+                        throttled += 1
+                        wait = response.headers.get("retry-after")
+                        await self._backoff(endpoint_class, throttled - 1, wait)
+                        continue
+                elif budget is not None:
+                    budget.fail()
                 if status != 429 and not replayable:
                     raise self._ambiguous(method, safe_url, response)
-                if status in RETRY_STATUSES and retry_index + 1 < policy.max_attempts:
-                    maybe_applied = maybe_applied or (write and status != 429)
+                exhausted = budget is not None and budget.exhausted
+                if status != 429 and status in RETRY_STATUSES and retry_index + 1 < policy.max_attempts \
+                        and not exhausted:
+                    maybe_applied = maybe_applied or write
                     await self._backoff(endpoint_class, retry_index, response.headers.get("retry-after"))
                     retry_index += 1
                     continue

@@ -16,7 +16,6 @@ from typing import Any, Protocol, TypeVar
 
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change
-from provisioner.plan.builder import ADOPT_REASON
 from provisioner.providers.http.errors import (
     AmbiguousWriteError,
     ConflictError,
@@ -270,7 +269,7 @@ class Operations:
                 etag = (await get(type_id))["etag"]
         # a merge-patch of the changed fields: file assignments (and whatever else the configuration
         # does not model) stay as they are, where a PUT would drop them
-        patch = bodies.type_patch_body(body, change.before, change.after, mark=ADOPT_REASON in change.reasons)
+        patch = bodies.type_patch_body(body, change.before, change.after, mark=change.adopt)
         if patch:
             patch_type = self.client.patch_aspect_type if aspect else self.client.patch_asset_type
             await patch_type(type_id, patch, etag)
@@ -315,7 +314,7 @@ class Operations:
             moved = await self.client.move_asset(asset_id, parent_id, etag)
             etag = moved.get("etag", etag)
         patch = bodies.asset_patch_body(change.before, after, self.stack, key,
-                                        mark=ADOPT_REASON in change.reasons)
+                                        mark=change.adopt)
         if patch:
             await self.client.patch_asset(asset_id, patch, etag)
         return None
@@ -355,7 +354,7 @@ class Operations:
         agent = await self.client.get_agent(agent_id)
         if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
-        adopting = ADOPT_REASON in change.reasons  # the agent's asset lacks this stack's marker
+        adopting = change.adopt  # the agent's asset lacks this stack's marker
         if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
             asset = await self.live_asset(agent_id)
             etag = asset["etag"]

@@ -8,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
-from provisioner.plan.diff import note_unchanged_steps
+from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds

@@ -19,7 +19,6 @@ from typing import Any, Protocol
 
 from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change
-from provisioner.plan.builder import ADOPT_REASON
 from provisioner.providers.http.errors import AmbiguousWriteError, ApiValidationError, ConflictError
 from provisioner.providers.itwin_iot import bodies, identity
 from provisioner.providers.itwin_iot.live import address_of as address_for
@@ -188,7 +187,7 @@ class Operations:
         if node_id is None:
             raise ProvisionError(f"{address}: the connection's id is unknown")
         # an adopted device or sensor has no refId of this stack yet: target it by id, which re-keys it
-        adopting = ADOPT_REASON in change.reasons
+        adopting = change.adopt
         own_id = change.server_id if adopting else None
         if depth == 2:
             state = "new" if change.action is Action.CREATE else "update"

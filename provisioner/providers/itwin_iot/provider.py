@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
-from provisioner.plan.diff import note_unchanged_steps
+from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.itwin_iot import kinds
