@@ -19,6 +19,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("provisioner.cli.validate:schema", "Print the JSON schema of the configuration files."),
     "sandbox": ("provisioner.cli.sandbox:sandbox", "Run the local emulator of both vendors' APIs."),
     "plan": ("provisioner.cli.plan:plan", "Show what apply would change."),
+    "show": ("provisioner.cli.show:show", "Render a saved plan file (text, markdown, json)."),
     "apply": ("provisioner.cli.apply:apply", "Make the live platforms match the configuration."),
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
     "fmt": ("provisioner.cli.fmt:fmt", "Rewrite YAML files in the canonical layout (--check for CI)."),
