@@ -10,6 +10,7 @@ import click
 from provisioner import event_loop
 from provisioner.apply.progress import ProgressReporter
 from provisioner.apply.report import Report
+from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, use_color
 from provisioner.cli.plan import render
 from provisioner.cli.project_options import load_project_from_cli, target_options
@@ -66,7 +67,8 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     directory = (project_dir or ".") if saved else source
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
-                           journal_dir=Path(directory) / ".provision")
+                           journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
+    journal, interrupted = report_interrupted(directory)
 
     async def run() -> Report | None:
         async with open_session(project.config) as session:
@@ -80,6 +82,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                     raise ProvisionError("--target/--exclude apply when planning, not to a saved plan")
             else:
                 the_plan, live = await make_plan(session, targets=targets, excludes=excludes)
+                journal.reconcile(interrupted)  # this read decided what they left to do
                 click.echo(render(the_plan, "text", stream=sys.stderr), nl=False, err=True)
             if not the_plan.has_changes:
                 click.echo("Nothing to do.", err=True)
@@ -89,8 +92,11 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                 raise ProvisionError("apply cancelled; nothing was written")
             with ProgressReporter(len(the_plan.graph()), stream=sys.stderr,
                                   color=use_color(sys.stderr)) as progress:
-                return await apply_plan(session, the_plan, options, live=live, saved=saved,
-                                        on_event=progress.on_event)
+                report = await apply_plan(session, the_plan, options, live=live, saved=saved,
+                                          on_event=progress.on_event)
+            if saved:  # it passed its precondition check and ran
+                journal.reconcile(interrupted)
+            return report
 
     report = event_loop.run(run())
     if report is None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
 
 from provisioner.apply import ApplyEvent, EventKind, Journal, ProgressReporter, broadcast, execute
+from provisioner.apply.journal import interrupted_lines
 from provisioner.model import Action, ApplyContext
 from provisioner.plan import Node
 
@@ -73,3 +74,18 @@ def test_a_waiting_change_is_shown_but_not_counted_or_journaled(tmp_path: Path) 
     assert out.getvalue() == ("[0/3] waiting delete hub.agents.a: offboarding agent x: boarding status "
                               "OFFBOARDING, waited 0.2s of 60s\n")
     assert journal.entries() == []
+
+
+def test_reconciled_operations_are_no_longer_pending_and_the_notice_names_them(tmp_path: Path) -> None:
+    killed = Journal(tmp_path, run_id="r1", durable=False)
+    for n in range(25):
+        killed.write("started", f"hub.assets.a{n:02d}", "create")
+    pending = Journal(tmp_path).pending()
+    lines = interrupted_lines(pending)
+    assert lines[0].startswith("An earlier apply was interrupted (r1 at ")
+    assert lines[0].endswith("25 operations started but never finished:")
+    assert lines[1] == "  create hub.assets.a00" and lines[-2] == "  … and 5 more"
+    assert interrupted_lines([]) == []
+    Journal(tmp_path, run_id="r2").reconcile(pending)
+    assert Journal(tmp_path).pending() == []
+    assert [e.status for e in Journal(tmp_path).entries()][-1] == "reconciled"
