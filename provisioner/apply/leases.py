@@ -30,6 +30,27 @@ class LeasingProvider(Protocol):
         ...
 
 
+@runtime_checkable
+class LockControl(Protocol):
+    """A provider whose lease the CLI tunes and breaks (`apply --lock-timeout`, `provision unlock`)."""
+
+    def set_lock_timeout(self, seconds: float) -> None:
+        """Wait at most `seconds` for another apply's lease."""
+        ...
+
+    async def unlock(self, *, force: bool) -> str | None:
+        """Free the stack's lease; who held it (None when it was free). Refuses (`ProvisionError`)
+        while a live holder renews it, unless `force`."""
+        ...
+
+
+def set_lock_timeout(providers: Mapping[str, Provider], seconds: float) -> None:
+    """Make every leasing provider wait at most `seconds` for another apply's lease."""
+    for provider in providers.values():
+        if isinstance(provider, LockControl):
+            provider.set_lock_timeout(seconds)
+
+
 @asynccontextmanager
 async def stack_leases(providers: Mapping[str, Provider], platforms: Iterable[str], *,
                        plan_read_here: bool) -> AsyncIterator[None]:

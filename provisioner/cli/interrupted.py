@@ -11,9 +11,10 @@ from provisioner.apply.journal import Journal, JournalEntry, interrupted_lines
 
 def report_interrupted(project_dir: str | Path) -> tuple[Journal, list[JournalEntry]]:
     """Print (to standard error) the journal's started-but-unfinished operations of the project in
-    `project_dir`; return the journal and them, for `Journal.reconcile` once a fresh read planned."""
+    `project_dir` whose apply is no longer running; return the journal and them (for
+    `Journal.reconcile` once a fresh read has planned)."""
     journal = Journal(project_dir)
-    pending = journal.pending()
+    pending = journal.interrupted()
     for line in interrupted_lines(pending):
         click.echo(line, err=True)
     return journal, pending

@@ -21,6 +21,7 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("provisioner.cli.plan:plan", "Show what apply would change."),
     "show": ("provisioner.cli.show:show", "Render a saved plan file (text, markdown, json)."),
     "apply": ("provisioner.cli.apply:apply", "Make the live platforms match the configuration."),
+    "unlock": ("provisioner.cli.unlock:unlock", "Free a stack's apply lease left by a dead apply."),
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
     "fmt": ("provisioner.cli.fmt:fmt", "Rewrite YAML files in the canonical layout (--check for CI)."),
     "graph": ("provisioner.cli.graph:graph", "Draw the dependency graph or hierarchy (mermaid, dot, svg)."),

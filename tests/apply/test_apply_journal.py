@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
@@ -89,3 +94,18 @@ def test_reconciled_operations_are_no_longer_pending_and_the_notice_names_them(t
     Journal(tmp_path, run_id="r2").reconcile(pending)
     assert Journal(tmp_path).pending() == []
     assert [e.status for e in Journal(tmp_path).entries()][-1] == "reconciled"
+
+
+def test_calls_of_an_apply_still_running_here_are_not_interrupted(tmp_path: Path) -> None:
+    Journal(tmp_path, run_id="me", durable=False).write("started", "hub.assets.mine", "create")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = {"time": "2026-01-01T00:00:00.000+00:00", "run": "dead", "status": "started",
+            "address": "hub.assets.dead", "op": "create", "host": socket.gethostname(),
+            "pid": int(gone.stdout)}
+    with (tmp_path / ".provision" / "journal.jsonl").open("a") as fh:
+        fh.write(json.dumps(dead) + "\n")
+    journal = Journal(tmp_path)
+    assert {e.address for e in journal.pending()} == {"hub.assets.mine", "hub.assets.dead"}
+    [interrupted] = journal.interrupted()
+    assert interrupted.address == "hub.assets.dead" and interrupted.pid != os.getpid()
