@@ -66,7 +66,8 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
           parallelism: int, force: bool, allow_data_loss: bool, fmt: str, lock_timeout: float) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
 
-    Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+    Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied,
+    4 stale saved plan, 5 unsafe plan, 6 authentication, 7 lock held (`provision --help` lists all).
     """
     saved = Path(source).is_file()
     directory = (project_dir or ".") if saved else source

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from provisioner import __version__
+from provisioner.cli import exit_codes
 from provisioner.cli.output import no_color_option
 from provisioner.errors import ProvisionError
 
@@ -53,7 +54,8 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=exit_codes.help_text())
 @click.version_option(__version__, prog_name="provision")
 @no_color_option
 def cli() -> None:
@@ -66,10 +68,13 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="provision", standalone_mode=False)
     except ProvisionError as exc:
         click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_codes.code_for(exc, exc.exit_code))
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(exit_codes.ERROR)
+    except click.UsageError as exc:  # click's own 2 would read as "changes present"
+        exc.show()
+        sys.exit(exit_codes.ERROR)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -116,7 +116,7 @@ def test_a_second_apply_waits_or_fails_naming_the_holder(tmp_path: Path) -> None
         apply = ("apply", str(project), "--env", "test", "--yes")
 
         impatient = provision(*apply, "--lock-timeout", "0.5s")
-        assert impatient.returncode == 1, impatient.stderr
+        assert impatient.returncode == 7, impatient.stderr  # lock held
         message = impatient.stderr
         found = re.search(r"is being applied by (\S+) \(since \d{4}-\d\d-\d\dT[0-9:]+Z, lease until \S+\); "
                           r"waited [01]s", message)
@@ -175,15 +175,15 @@ def test_a_killed_holders_lease_expires_and_unlock_refuses_a_live_one(tmp_path: 
         holder = ghost(live)
         time.sleep(TTL)  # past the first ttl: only its renewals keep it held
         blocked = provision(*apply)
-        assert blocked.returncode == 1 and f"being applied by {GHOST}" in blocked.stderr, blocked.stderr
+        assert blocked.returncode == 7 and f"being applied by {GHOST}" in blocked.stderr, blocked.stderr
         refused = provision("unlock", str(project), "--env", "test")
-        assert refused.returncode == 1, refused.stdout + refused.stderr
+        assert refused.returncode == 7, refused.stdout + refused.stderr
         assert f"locked by {GHOST}" in refused.stderr and "--force" in refused.stderr
         assert lease_holder(live) == GHOST
 
         kill(holder)
         before = objects(live)
-        assert provision(*apply).returncode == 1  # not expired yet: a dead holder elsewhere is unknown
+        assert provision(*apply).returncode == 7  # not expired yet: a dead holder elsewhere is unknown
         assert objects(live) == before  # nothing written but the refused conditional take
         time.sleep(TTL + 0.5)
         expired = provision(*apply)

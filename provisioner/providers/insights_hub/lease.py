@@ -66,6 +66,10 @@ class LeaseHeldError(ProvisionError):
                          "(--lock-timeout), or, if it died, `provision unlock`.")
 
 
+class UnlockRefusedError(ProvisionError):
+    """`unlock` found the lease held by a live holder that renews it (and no `force`)."""
+
+
 class LeaseLostError(ProvisionError):
     """This apply's lease expired and another apply took it over: writing on would race it."""
 
@@ -324,7 +328,7 @@ class StackLease:
             return state
         if not force and state.until > self._clock() and not _dead_here(state.holder):
             since = f" since {_stamp(state.since)}" if state.since else ""
-            raise ProvisionError(f"stack {self.stack!r} is locked by {state.holder}{since}, whose lease "
+            raise UnlockRefusedError(f"stack {self.stack!r} is locked by {state.holder}{since}, whose lease "
                                  f"runs until {_stamp(state.until)} and is renewed while that apply lives; "
                                  "not unlocked. Use --force only when that apply is known to be dead.")
         try:
