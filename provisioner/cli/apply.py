@@ -78,7 +78,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
 
     async def run() -> Report | None:
         async with open_session(project.config) as session:
-            set_lock_timeout(session.providers, lock_timeout)
+            set_lock_timeout(session.providers, lock_timeout, lambda note: click.echo(note, err=True))
             if saved:
                 loaded = read_plan(source)
                 if loaded.stack != project.config.stack:

@@ -130,6 +130,9 @@ def test_a_second_apply_waits_or_fails_naming_the_holder(tmp_path: Path) -> None
         go.set()
         first()
         assert patient.wait(timeout=120) == 0, (tmp_path / "patient.log").read_text()
+        told = (tmp_path / "patient.log").read_text()
+        assert re.search(r"waiting up to 300s for the lease of stack 'fleet', held by \S+/"
+                         rf"{os.getpid()}/\S+ since ", told), told
         assert duplicates(live.sandbox.snapshot()) == {}
         assert lease_holder(live) is None  # both gave it back
 

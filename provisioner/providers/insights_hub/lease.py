@@ -187,6 +187,8 @@ class StackLease:
         self._depth = 0
         self._lost = False
         self._renewer: asyncio.Task[None] | None = None
+        self.on_wait: Callable[[str], None] | None = None
+        """Told once per `acquire` when it has to wait for another holder (the CLI prints it)."""
 
     @property
     def held(self) -> bool:
@@ -225,6 +227,7 @@ class StackLease:
             self._depth += 1
             return Taken(False)
         started, delay = self._clock(), min(0.05, self.poll)
+        told = False
         while True:
             now = self._clock()
             taken = await self._try_take(now)
@@ -236,6 +239,11 @@ class StackLease:
             if now - started >= self.wait:
                 raise LeaseHeldError(self.stack, taken.holder, _stamp(taken.until), now - started,
                                      _stamp(taken.since) if taken.since else "")
+            if self.on_wait is not None and not told:
+                since = f" since {_stamp(taken.since)}" if taken.since else ""
+                self.on_wait(f"waiting up to {self.wait:.0f}s for the lease of stack {self.stack!r}, held by "
+                             f"{taken.holder}{since} (until {_stamp(taken.until)})")
+                told = True
             await self._sleep(min(delay, self.wait - (now - started)))
             delay = min(delay * 2, self.poll)  # a short apply ahead is noticed at once, a long one polled
         self._depth, self._lost = 1, False

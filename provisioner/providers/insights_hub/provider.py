@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -82,9 +82,11 @@ class InsightsHubProvider:
         if not self.lease.held:
             self.ops.guarded = True
 
-    def set_lock_timeout(self, seconds: float) -> None:
-        """Wait at most `seconds` for another apply's lease (`apply --lock-timeout`)."""
+    def set_lock_timeout(self, seconds: float, notify: Callable[[str], None] | None = None) -> None:
+        """Wait at most `seconds` for another apply's lease (`apply --lock-timeout`), telling
+        `notify` when a wait begins."""
         self.lease.wait = seconds
+        self.lease.on_wait = notify
 
     async def unlock(self, *, force: bool) -> str | None:
         """Free the stack's lease (`provision unlock`); who held it and until when, None if free."""
