@@ -10,7 +10,7 @@ it creates).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from typing import Protocol, runtime_checkable
 
@@ -28,6 +28,29 @@ class LeasingProvider(Protocol):
     async def release_lease(self) -> None:
         """Give the lease back."""
         ...
+
+
+@runtime_checkable
+class LockControl(Protocol):
+    """A provider whose lease the CLI tunes and breaks (`apply --lock-timeout`, `provision unlock`)."""
+
+    def set_lock_timeout(self, seconds: float, notify: Callable[[str], None] | None = None) -> None:
+        """Wait at most `seconds` for another apply's lease, telling `notify` when a wait begins."""
+        ...
+
+    async def unlock(self, *, force: bool) -> str | None:
+        """Free the stack's lease; who held it (None when it was free). Refuses (`ProvisionError`)
+        while a live holder renews it, unless `force`."""
+        ...
+
+
+def set_lock_timeout(providers: Mapping[str, Provider], seconds: float,
+                     notify: Callable[[str], None] | None = None) -> None:
+    """Make every leasing provider wait at most `seconds` for another apply's lease (and tell
+    `notify` when it starts waiting)."""
+    for provider in providers.values():
+        if isinstance(provider, LockControl):
+            provider.set_lock_timeout(seconds, notify)
 
 
 @asynccontextmanager

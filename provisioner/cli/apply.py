@@ -8,12 +8,15 @@ from pathlib import Path
 import click
 
 from provisioner import event_loop
+from provisioner.apply.leases import set_lock_timeout
 from provisioner.apply.progress import ProgressReporter
 from provisioner.apply.report import Report
+from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, use_color
 from provisioner.cli.plan import render
 from provisioner.cli.project_options import load_project_from_cli, target_options
 from provisioner.errors import ProvisionError
+from provisioner.field.durations import duration_callback
 from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, gate
 from provisioner.plan import Plan, read_plan
 from provisioner.render import plan_view, render_report_json, render_report_text
@@ -54,22 +57,28 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 @click.option("--allow-data-loss", is_flag=True, help="Allow deletes and replaces that destroy time series.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the final report.")
+@click.option("--lock-timeout", "lock_timeout", default="2m", show_default=True, callback=duration_callback,
+              metavar="DURATION", help="Wait this long (30s, 5m) for another apply of the stack to "
+                                       "finish, then fail naming it.")
 @no_color_option
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
-          parallelism: int, force: bool, allow_data_loss: bool, fmt: str) -> None:
+          parallelism: int, force: bool, allow_data_loss: bool, fmt: str, lock_timeout: float) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
 
-    Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied.
+    Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied,
+    4 stale saved plan, 5 unsafe plan, 6 authentication, 7 lock held (`provision --help` lists all).
     """
     saved = Path(source).is_file()
     directory = (project_dir or ".") if saved else source
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
-                           journal_dir=Path(directory) / ".provision")
+                           journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
+    journal, interrupted = report_interrupted(directory)
 
     async def run() -> Report | None:
         async with open_session(project.config) as session:
+            set_lock_timeout(session.providers, lock_timeout, lambda note: click.echo(note, err=True))
             if saved:
                 kinds = {k for p in session.providers.values() for k in p.kinds}
                 loaded = read_plan(source, platforms=set(session.providers), kinds=kinds)
@@ -79,8 +88,14 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                 the_plan, live = loaded.plan, None
                 if targets or excludes:
                     raise ProvisionError("--target/--exclude apply when planning, not to a saved plan")
+                done = journal.plan_applied(loaded.checksum)
+                if done is not None:
+                    click.echo(f"Nothing to do: already applied ({source} was applied completely at "
+                               f"{done.time}); plan again for what changed since.", err=True)
+                    return None
             else:
                 the_plan, live = await make_plan(session, targets=targets, excludes=excludes)
+                journal.reconcile(interrupted)  # this read decided what they left to do
                 click.echo(render(the_plan, "text", stream=sys.stderr), nl=False, err=True)
             if not the_plan.has_changes:
                 click.echo("Nothing to do.", err=True)
@@ -90,8 +105,13 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                 raise ProvisionError("apply cancelled; nothing was written")
             with ProgressReporter(len(the_plan.graph()), stream=sys.stderr,
                                   color=use_color(sys.stderr)) as progress:
-                return await apply_plan(session, the_plan, options, live=live, saved=saved,
-                                        on_event=progress.on_event)
+                report = await apply_plan(session, the_plan, options, live=live, saved=saved,
+                                          on_event=progress.on_event)
+            if saved:  # it passed its precondition check and ran
+                journal.reconcile(interrupted)
+                if report.ok:
+                    journal.record_plan_applied(loaded.checksum)
+            return report
 
     report = event_loop.run(run())
     if report is None:

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from provisioner import __version__
+from provisioner.cli import exit_codes
 from provisioner.cli.output import no_color_option
 from provisioner.errors import ProvisionError
 
@@ -19,7 +20,9 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("provisioner.cli.validate:schema", "Print the JSON schema of the configuration files."),
     "sandbox": ("provisioner.cli.sandbox:sandbox", "Run the local emulator of both vendors' APIs."),
     "plan": ("provisioner.cli.plan:plan", "Show what apply would change."),
+    "show": ("provisioner.cli.show:show", "Render a saved plan file (text, markdown, json)."),
     "apply": ("provisioner.cli.apply:apply", "Make the live platforms match the configuration."),
+    "unlock": ("provisioner.cli.unlock:unlock", "Free a stack's apply lease left by a dead apply."),
     "import": ("provisioner.cli.import_:import_", "Write a project from live objects."),
     "fmt": ("provisioner.cli.fmt:fmt", "Rewrite YAML files in the canonical layout (--check for CI)."),
     "graph": ("provisioner.cli.graph:graph", "Draw the dependency graph or hierarchy (mermaid, dot, svg)."),
@@ -51,7 +54,8 @@ class LazyGroup(click.Group):
             formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=exit_codes.help_text())
 @click.version_option(__version__, prog_name="provision")
 @no_color_option
 def cli() -> None:
@@ -64,10 +68,13 @@ def main(argv: list[str] | None = None) -> Any:
         return cli.main(args=argv, prog_name="provision", standalone_mode=False)
     except ProvisionError as exc:
         click.echo(f"Error: {exc.message}", err=True)
-        sys.exit(exc.exit_code)
+        sys.exit(exit_codes.code_for(exc, exc.exit_code))
     except click.exceptions.Abort:
         click.echo("Aborted.", err=True)
-        sys.exit(1)
+        sys.exit(exit_codes.ERROR)
+    except click.UsageError as exc:  # click's own 2 would read as "changes present"
+        exc.show()
+        sys.exit(exit_codes.ERROR)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

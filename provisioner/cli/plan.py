@@ -8,6 +8,7 @@ from typing import TextIO
 import click
 
 from provisioner import event_loop
+from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, terminal_width, use_color
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
@@ -42,6 +43,7 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
          detailed_exitcode: bool) -> None:
     """Read the live platforms and show what apply would create, update, replace or delete."""
     project = load_project_from_cli(directory, env, variables, var_files)
+    report_interrupted(directory)
 
     async def run() -> Plan:
         async with open_session(project.config) as session:

@@ -19,6 +19,7 @@ def _row(row: ChangeRow) -> dict[str, Any]:
         "address": row.address,
         "platform": row.platform,
         "group": row.group,
+        "site": row.site,
         "kind": row.kind,
         "action": row.action.value,
         "server_id": row.server_id,

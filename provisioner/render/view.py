@@ -2,7 +2,8 @@
 
 A change's `group` is what the Markdown renderer folds by: for nested addresses
 (`itwin_iot.connections.north.devices.d1`) the top-level object (`connections.north`), for flat
-ones (`insights_hub.assets.motor`) the collection (`assets`). Creates show their top-level
+ones (`insights_hub.assets.motor`) the collection (`assets`). Its `site` is the plant site it
+belongs to (`provisioner.render.sites`): what fleet-scale PR comments count by. Creates show their top-level
 attributes as fields (before None) so every row reads `path: before → after`.
 """
 
@@ -16,6 +17,7 @@ from provisioner.model import Action, Change, FieldChange
 from provisioner.model.resource import JSON
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import platform_of
+from provisioner.render.sites import sites_of
 
 ACTIONS = (Action.CREATE, Action.UPDATE, Action.REPLACE, Action.DELETE)
 SYMBOLS = {Action.CREATE: "+", Action.UPDATE: "~", Action.REPLACE: "-+", Action.DELETE: "-"}
@@ -26,6 +28,7 @@ class ChangeRow:
     address: str
     platform: str
     group: str
+    site: str
     kind: str
     action: Action
     symbol: str
@@ -92,9 +95,10 @@ def _fields(change: Change) -> tuple[FieldChange, ...]:
     return change.fields
 
 
-def _row(change: Change, plan: Plan) -> ChangeRow:
+def _row(change: Change, plan: Plan, site: str) -> ChangeRow:
     return ChangeRow(
         address=change.address, platform=platform_of(change.address), group=group_of(change.address),
+        site=site,
         kind=change.kind, action=change.action, symbol=SYMBOLS[change.action], fields=_fields(change),
         reasons=change.reasons, side_effects=change.side_effects, data_destructive=change.data_destructive,
         protected=change.address in plan.protected, server_id=change.server_id,
@@ -104,7 +108,8 @@ def _row(change: Change, plan: Plan) -> ChangeRow:
 
 def plan_view(plan: Plan) -> PlanView:
     """Build the view model of `plan`."""
-    rows = tuple(_row(c, plan) for c in plan.changes)
+    sites = sites_of(plan.changes)
+    rows = tuple(_row(c, plan, sites[c.address]) for c in plan.changes)
     platforms = sorted({r.platform for r in rows} | set(plan.managed))
     by_platform = {
         p: {a: sum(1 for r in rows if r.platform == p and r.action is a) for a in ACTIONS} for p in platforms

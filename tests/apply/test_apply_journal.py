@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import io
+import json
+import os
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
 
 from provisioner.apply import ApplyEvent, EventKind, Journal, ProgressReporter, broadcast, execute
+from provisioner.apply.journal import interrupted_lines
 from provisioner.model import Action, ApplyContext
 from provisioner.plan import Node
 
@@ -73,3 +79,33 @@ def test_a_waiting_change_is_shown_but_not_counted_or_journaled(tmp_path: Path) 
     assert out.getvalue() == ("[0/3] waiting delete hub.agents.a: offboarding agent x: boarding status "
                               "OFFBOARDING, waited 0.2s of 60s\n")
     assert journal.entries() == []
+
+
+def test_reconciled_operations_are_no_longer_pending_and_the_notice_names_them(tmp_path: Path) -> None:
+    killed = Journal(tmp_path, run_id="r1", durable=False)
+    for n in range(25):
+        killed.write("started", f"hub.assets.a{n:02d}", "create")
+    pending = Journal(tmp_path).pending()
+    lines = interrupted_lines(pending)
+    assert lines[0].startswith("An earlier apply was interrupted (r1 at ")
+    assert lines[0].endswith("25 operations started but never finished:")
+    assert lines[1] == "  create hub.assets.a00" and lines[-2] == "  … and 5 more"
+    assert interrupted_lines([]) == []
+    Journal(tmp_path, run_id="r2").reconcile(pending)
+    assert Journal(tmp_path).pending() == []
+    assert [e.status for e in Journal(tmp_path).entries()][-1] == "reconciled"
+
+
+def test_calls_of_an_apply_still_running_here_are_not_interrupted(tmp_path: Path) -> None:
+    Journal(tmp_path, run_id="me", durable=False).write("started", "hub.assets.mine", "create")
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    dead = {"time": "2026-01-01T00:00:00.000+00:00", "run": "dead", "status": "started",
+            "address": "hub.assets.dead", "op": "create", "host": socket.gethostname(),
+            "pid": int(gone.stdout)}
+    with (tmp_path / ".provision" / "journal.jsonl").open("a") as fh:
+        fh.write(json.dumps(dead) + "\n")
+    journal = Journal(tmp_path)
+    assert {e.address for e in journal.pending()} == {"hub.assets.mine", "hub.assets.dead"}
+    [interrupted] = journal.interrupted()
+    assert interrupted.address == "hub.assets.dead" and interrupted.pid != os.getpid()

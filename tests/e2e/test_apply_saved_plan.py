@@ -133,7 +133,7 @@ async def test_stale_saved_plan_is_refused_and_writes_nothing(converged: Path, l
 
     refused = apply_saved(converged, planfile)
 
-    assert refused.returncode == 1, refused.stdout + refused.stderr
+    assert refused.returncode == 4, refused.stdout + refused.stderr  # stale plan
     assert "stale" in refused.stderr and touched in refused.stderr, refused.stderr
     untouched = ASSET if touched == SENSOR else SENSOR
     assert untouched not in refused.stderr

@@ -72,13 +72,21 @@ def test_view_groups_and_counts() -> None:
     assert view.summary.data_destructive == ("hub.assets.gone", "hub.assets.motor")
 
 
-def test_markdown_summary_first_with_details_per_group() -> None:
+def test_markdown_summary_first_then_tables_then_details_by_priority_and_site() -> None:
     md = render_markdown(mixed_plan())
     assert md.startswith("### Plan: 3 to create, 1 to update, 2 to replace, 2 to delete, 1 unchanged.\n")
     assert "| `hub` | 1 | 1 | 2 | 1 | 5 | 1 |" in md
     assert "**DATA LOSS**: 2 changes destroy" in md
-    assert md.count("<details>") == md.count("</details>") == 4
-    assert "<summary><code>iot · devices.north</code> (2 changes)</summary>" in md
+    assert "| `assets` | 1 | 1 | 1 | 1 | 2 |" in md  # per kind: create, update, replace, delete, data loss
+    assert "| `devices.north` | `iot` | 2 | 0 | 0 | 0 | 0 |" in md  # per site
+    assert "| **All 7 sites** |  | **3** | **1** | **2** | **2** | **2** |" in md
+    assert md.index("#### Changes by kind") < md.index("#### Changes by site") < md.index("<details>")
+    assert md.count("<details>") == md.count("</details>") == 7  # one per priority and site
+    titles = re.findall(r"<summary>(.*?)</summary>", md)
+    assert titles[:3] == ["Data loss: <code>hub · assets.gone</code> (1 change)",
+                          "Data loss: <code>hub · assets.motor</code> (1 change)",
+                          "Replace: <code>hub · (types)</code> (1 change)"]
+    assert titles[-1] == "Create: <code>iot · devices.north</code> (2 changes)"
     assert "omitted" not in md
 
 

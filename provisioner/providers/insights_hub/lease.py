@@ -43,7 +43,8 @@ from provisioner.providers.http.errors import (
 JSONDict = dict[str, Any]
 NAME_PREFIX = "provisionlease_"
 FREE = "free"
-_DESCRIPTION = re.compile(r"^provision apply lease: (?P<state>\S+)(?: until (?P<until>\S+))?")
+_DESCRIPTION = re.compile(
+    r"^provision apply lease: (?P<state>\S+)(?: since (?P<since>\S+))?(?: until (?P<until>\S+))?")
 
 
 class LeaseClient(Protocol):
@@ -58,10 +59,16 @@ class LeaseClient(Protocol):
 class LeaseHeldError(ProvisionError):
     """Another apply of the stack holds the lease and did not release it within the wait."""
 
-    def __init__(self, stack: str, holder: str, until: str, waited: float) -> None:
-        self.holder, self.until = holder, until
-        super().__init__(f"stack {stack!r} is being applied by {holder} (lease until {until}); "
-                         f"waited {waited:.0f}s. Try again when that apply has finished.")
+    def __init__(self, stack: str, holder: str, until: str, waited: float, since: str = "") -> None:
+        self.holder, self.until, self.since = holder, until, since
+        held = f"since {since}, " if since else ""
+        super().__init__(f"stack {stack!r} is being applied by {holder} ({held}lease until {until}); "
+                         f"waited {waited:.0f}s. Try again when that apply has finished, wait longer "
+                         "(--lock-timeout), or, if it died, `provision unlock`.")
+
+
+class UnlockRefusedError(ProvisionError):
+    """`unlock` found the lease held by a live holder that renews it (and no `force`)."""
 
 
 class LeaseLostError(ProvisionError):
@@ -81,11 +88,13 @@ def is_lease_type(obj: JSONDict) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class LeaseState:
-    """What a lease type says: its holder (`free` when released), expiry (epoch s) and etag."""
+    """What a lease type says: its holder (`free` when released), expiry (epoch s), etag, and
+    since when (epoch s) the holder has held it (0 when the description does not say)."""
 
     holder: str
     until: float
     etag: int | str
+    since: float = 0.0
 
     def takeable(self, now: float, me: str) -> bool:
         """Free, expired, this holder's own, or held by a process of this host that has died."""
@@ -129,15 +138,22 @@ def parse_lease(obj: JSONDict) -> LeaseState:
     etag = obj.get("etag", 0)
     if found is None or found["state"] == FREE or not found["until"]:
         return LeaseState(FREE, 0.0, etag)
+    return LeaseState(found["state"], _epoch(found["until"]), etag, _epoch(found["since"] or ""))
+
+
+def _epoch(stamp: str) -> float:
     try:
-        until = datetime.fromisoformat(found["until"].replace("Z", "+00:00")).timestamp()
+        return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        until = 0.0
-    return LeaseState(found["state"], until, etag)
+        return 0.0
 
 
-def _stamp(epoch: float) -> str:
+def lease_stamp(epoch: float) -> str:
+    """A lease time as written in its description: `2026-12-02T18:40:00Z`."""
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_stamp = lease_stamp
 
 
 def default_holder() -> str:
@@ -180,9 +196,12 @@ class StackLease:
         self._clock, self._sleep = clock, sleep
         self._etag: int | str | None = None
         self._until = 0.0  # the expiry of the last successful take or renewal
+        self._since = 0.0  # when this holder took it
         self._depth = 0
         self._lost = False
         self._renewer: asyncio.Task[None] | None = None
+        self.on_wait: Callable[[str], None] | None = None
+        """Told once per `acquire` when it has to wait for another holder (the CLI prints it)."""
 
     @property
     def held(self) -> bool:
@@ -206,7 +225,7 @@ class StackLease:
 
     # -- take, renew, release ----------------------------------------------------------------------
     def _body(self, holder: str, until: float) -> JSONDict:
-        state = FREE if holder == FREE else f"{holder} until {_stamp(until)}"
+        state = FREE if holder == FREE else f"{holder} since {_stamp(self._since)} until {_stamp(until)}"
         return {"description": f"provision apply lease: {state} (stack {self.stack})"[:255].replace("'", "")}
 
     async def acquire(self, observed: Observation | None = None) -> Taken:
@@ -221,6 +240,7 @@ class StackLease:
             self._depth += 1
             return Taken(False)
         started, delay = self._clock(), min(0.05, self.poll)
+        told = False
         while True:
             now = self._clock()
             taken = await self._try_take(now)
@@ -230,7 +250,13 @@ class StackLease:
             if taken is None:
                 continue  # a race with another taker: look again at once
             if now - started >= self.wait:
-                raise LeaseHeldError(self.stack, taken.holder, _stamp(taken.until), now - started)
+                raise LeaseHeldError(self.stack, taken.holder, _stamp(taken.until), now - started,
+                                     _stamp(taken.since) if taken.since else "")
+            if self.on_wait is not None and not told:
+                since = f" since {_stamp(taken.since)}" if taken.since else ""
+                self.on_wait(f"waiting up to {self.wait:.0f}s for the lease of stack {self.stack!r}, held by "
+                             f"{taken.holder}{since} (until {_stamp(taken.until)})")
+                told = True
             await self._sleep(min(delay, self.wait - (now - started)))
             delay = min(delay * 2, self.poll)  # a short apply ahead is noticed at once, a long one polled
         self._depth, self._lost = 1, False
@@ -242,6 +268,7 @@ class StackLease:
     async def _try_take(self, now: float) -> int | str | LeaseState | None:
         """One attempt: the etag the lease had before this take ("absent" when created), the
         holder's state when it is held, or None after losing a race."""
+        self._since = now
         body = {"name": self.type_id.split(".", 1)[1], "category": "static", "scope": "private",
                 **self._body(self.holder, now + self.ttl),
                 "variables": [{"name": "holder", "dataType": "STRING", "length": 255, "searchable": False,
@@ -306,6 +333,31 @@ class StackLease:
                 self._until = until
             except Exception:
                 continue  # a failed renewal is retried; `check` refuses once the expiry has passed
+
+    async def unlock(self, *, force: bool = False) -> LeaseState:
+        """Free the lease whoever holds it (`provision unlock`); the state found is returned.
+
+        A free, expired, or dead-on-this-host holder's lease is freed at once; a live holder's
+        (unexpired: it renews every `ttl / 3`) only with `force`, and that apply then finds its
+        lease gone at its next renewal and stops writing (`LeaseLostError`)."""
+        try:
+            obj = await self.client.get_aspect_type(self.type_id)
+        except NotFoundError:
+            return LeaseState(FREE, 0.0, 0)
+        state = parse_lease(obj)
+        if state.holder == FREE:
+            return state
+        if not force and state.until > self._clock() and not _dead_here(state.holder):
+            since = f" since {_stamp(state.since)}" if state.since else ""
+            raise UnlockRefusedError(f"stack {self.stack!r} is locked by {state.holder}{since}, whose lease "
+                                 f"runs until {_stamp(state.until)} and is renewed while that apply lives; "
+                                 "not unlocked. Use --force only when that apply is known to be dead.")
+        try:
+            await self.client.patch_aspect_type(self.type_id, self._body(FREE, 0.0), state.etag)
+        except PreconditionFailedError:
+            raise ProvisionError(f"the lease of stack {self.stack!r} changed while it was being "
+                                 "unlocked (another apply took or renewed it); run unlock again") from None
+        return state
 
     async def release(self) -> None:
         """Give the lease back (the outermost release frees it for the next apply)."""

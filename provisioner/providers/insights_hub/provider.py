@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +14,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
-from provisioner.providers.insights_hub.lease import Observation, StackLease
+from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
     Interpretation,
@@ -81,6 +81,19 @@ class InsightsHubProvider:
         await self.lease.release()
         if not self.lease.held:
             self.ops.guarded = True
+
+    def set_lock_timeout(self, seconds: float, notify: Callable[[str], None] | None = None) -> None:
+        """Wait at most `seconds` for another apply's lease (`apply --lock-timeout`), telling
+        `notify` when a wait begins."""
+        self.lease.wait = seconds
+        self.lease.on_wait = notify
+
+    async def unlock(self, *, force: bool) -> str | None:
+        """Free the stack's lease (`provision unlock`); who held it and until when, None if free."""
+        state = await self.lease.unlock(force=force)
+        if state.holder == FREE:
+            return None
+        return f"{state.holder} (lease until {lease_stamp(state.until)})"
 
     @property
     def kinds(self) -> Mapping[str, KindSpec]:
