@@ -9,6 +9,7 @@ import asyncio
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -182,13 +183,14 @@ def _agent_cause(agent: AgentResult, cutoff: float) -> str | None:
 
 
 async def run_check(field_client: FieldClient, inventory: Inventory, *, since_s: float, wait_s: float,
-                    poll_s: float = 5.0) -> CheckReport:
-    """Check; with `wait_s`, poll until everything flows or the time is up (calls summed)."""
+                    poll_s: float = 5.0, now: Callable[[], float] = time.time) -> CheckReport:
+    """Check; with `wait_s`, poll until everything flows or the time is up (calls summed). `now`
+    gives each round's epoch seconds (the `--since` cutoff is measured from it)."""
     deadline = time.monotonic() + wait_s
     total = 0
     rounds = 0
     while True:
-        report = await check_round(field_client, inventory, since_s)
+        report = await check_round(field_client, inventory, since_s, now=now())
         rounds += 1
         total += report.calls
         if report.flowing or time.monotonic() + poll_s > deadline:
