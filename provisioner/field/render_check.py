@@ -7,12 +7,14 @@ from dataclasses import asdict
 from typing import Any
 
 from provisioner.field.check import CheckReport
+from provisioner.render.view import plural
 
 
 def _calls(report: CheckReport) -> str:
     ratio = report.calls / (report.minimum_calls * report.rounds) if report.minimum_calls else 0.0
-    return (f"{report.calls} API calls in {report.rounds} round(s) (minimum {report.minimum_calls} "
-            f"per round, ratio {ratio:.2f}) after {report.inventory_calls} calls reading the managed objects")
+    return (f"{plural(report.calls, 'API call')} in {plural(report.rounds, 'round')} (minimum "
+            f"{report.minimum_calls} per round, ratio {ratio:.2f}) after "
+            f"{plural(report.inventory_calls, 'call')} reading the managed objects")
 
 
 def problems(report: CheckReport) -> list[tuple[str, str]]:

@@ -67,5 +67,15 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
         assert same_value(last[point]["value"], value["latest_value"]), (point, value, last[point])
     assert report["calls"] >= report["minimum_calls_per_round"] > 0
 
+    points = len({v["data_point"] for v in sent})
+    assert simulated.stdout.splitlines() == [
+        f"acme-motor-agent: onboarded; 2 uploads of {points} data points",
+        f"1 agent sent {2 * points} values",
+    ]
+
     again = provision("simulate", str(secrets), "--duration", "0s")
-    assert again.returncode == 0 and "reused its registration" in again.stdout, again.stderr
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        f"acme-motor-agent: reused its registration; 1 upload of {points} data points",
+        f"1 agent sent {points} values",
+    ]
