@@ -52,6 +52,7 @@ class CheckReport:
     minimum_calls: int = 0
     inventory_calls: int = 0
     rounds: int = 1
+    itwin_sensors: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -146,7 +147,8 @@ async def check_round(field_client: FieldClient, inventory: Inventory, since_s: 
                 result.cause = f"records rejected for this agent ({count}, latest {drops[-1]})"
             else:
                 result.cause = "data point never sent"
-    report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s)
+    report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s,
+                         itwin_sensors=inventory.itwin_sensors)
     report.calls = hub.stats.total - start_calls
     report.minimum_calls = minimum_calls(len(inventory.agents), len(listed), len(series_keys), len(records))
     return report

@@ -17,6 +17,14 @@ def _calls(report: CheckReport) -> str:
             f"{plural(report.inventory_calls, 'call')} reading the managed objects")
 
 
+def itwin_note(report: CheckReport) -> str | None:
+    """The line saying iTwin IoT sensors were skipped, when the project declares any."""
+    if not report.itwin_sensors:
+        return None
+    return (f"iTwin IoT: {plural(report.itwin_sensors, 'sensor')} not checked "
+            "(check does not read observations yet)")
+
+
 def problems(report: CheckReport) -> list[tuple[str, str]]:
     out = [(address, "declared but not live (run `provision apply`)") for address in report.missing]
     out += [(a.address, str(a.cause)) for a in report.agents if a.cause]
@@ -33,6 +41,8 @@ def render_check_text(report: CheckReport) -> str:
         lines += [f"  {address}: {cause}" for address, cause in issues]
     else:
         lines.append("Everything flows.")
+    note = itwin_note(report)
+    lines += ["", note] if note else []
     lines += ["", _calls(report)]
     return "\n".join(lines) + "\n"
 
@@ -45,6 +55,8 @@ def render_check_markdown(report: CheckReport) -> str:
         lines += [f"| `{address}` | {cause} |" for address, cause in issues]
     else:
         lines.append("Everything flows.")
+    note = itwin_note(report)
+    lines += ["", note] if note else []
     lines += ["", f"_{_calls(report)}_"]
     return "\n".join(lines) + "\n"
 
@@ -60,5 +72,7 @@ def render_check_json(report: CheckReport) -> str:
         "minimum_calls_per_round": report.minimum_calls,
         "rounds": report.rounds,
         "inventory_calls": report.inventory_calls,
+        "itwin_sensors_not_checked": report.itwin_sensors,
+        "notes": [note for note in (itwin_note(report),) if note],
     }
     return json.dumps(doc, indent=2) + "\n"

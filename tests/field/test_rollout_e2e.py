@@ -66,6 +66,11 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
         assert value["latest_time"] == last[point]["timestamp"], point
         assert same_value(last[point]["value"], value["latest_value"]), (point, value, last[point])
     assert report["calls"] >= report["minimum_calls_per_round"] > 0
+    skipped = "iTwin IoT: 2 sensors not checked (check does not read observations yet)"
+    assert report["itwin_sensors_not_checked"] == 2 and report["notes"] == [skipped]
+    for fmt in ("text", "markdown"):
+        shown = provision("check", str(project), "--env", "test", "--format", fmt, "--since", "5m")
+        assert shown.returncode == 0 and skipped in shown.stdout.splitlines(), shown.stdout
 
     points = len({v["data_point"] for v in sent})
     assert simulated.stdout.splitlines() == [
