@@ -10,6 +10,7 @@ import click
 
 from provisioner import event_loop
 from provisioner.errors import ProvisionError
+from provisioner.render.view import plural
 
 
 @click.command("import")
@@ -54,8 +55,8 @@ def import_(out: str, source: str | None, env: str | None, stack: str | None, te
     result = event_loop.run(import_project(options))
     written = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in result.counts.items()) or "nothing"
     calls = ", ".join(f"{p}: {n}" for p, n in result.api_calls.items())
-    click.echo(f"Imported {written} into {out} ({len(result.files)} files).")
-    click.echo(f"Took {result.seconds:.2f}s and {result.total_calls} API calls ({calls}).")
+    click.echo(f"Imported {written} into {out} ({plural(len(result.files), 'file')}).")
+    click.echo(f"Took {result.seconds:.2f}s and {plural(result.total_calls, 'API call')} ({calls}).")
     skipped = [f for f in result.findings if f.severity == "skipped"]
     notes = [f for f in result.findings if f.severity == "note"]
     for title, group in (("Not imported (the configuration language cannot express them)", skipped),

@@ -44,6 +44,6 @@ def simulate(secrets_dir: Path, duration: float, interval: float, seed: int | No
         raise ProvisionError(f"cannot reach the service of a boarding file ({reason})") from None
     for run in runs:
         how = "onboarded" if run.registered else "reused its registration"
-        click.echo(f"{run.key}: {how}; {run.uploads} uploads of {run.points} data points")
+        click.echo(f"{run.key}: {how}; {plural(run.uploads, 'upload')} of {plural(run.points, 'data point')}")
     total = sum(len(r.sent) for r in runs)
     click.echo(f"{plural(len(runs), 'agent')} sent {plural(total, 'value')}")

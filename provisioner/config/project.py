@@ -26,6 +26,7 @@ from provisioner.config.template import TemplateRenderer
 from provisioner.config.variables import collect_variables
 from provisioner.config.yamlsource import ParsedDoc, parse_yaml
 from provisioner.errors import ConfigError, ConfigIssue, SourceLocation
+from provisioner.render.view import plural
 
 PROJECT_FILE = "provision.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -81,7 +82,7 @@ class Project:
         """One line: the stack, env and resource counts."""
         counts = ", ".join(f"{n} {kind if n != 1 else kind[:-1]}" for kind, n in self.counts().items())
         env = f" (env {self.env})" if self.env else ""
-        return f"OK: stack {self.config.stack}{env}: {len(self.locations)} resources: {counts}"
+        return f"OK: stack {self.config.stack}{env}: {plural(len(self.locations), 'resource')}: {counts}"
 
 
 def resolve_secrets(project: Project) -> None:

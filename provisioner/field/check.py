@@ -9,12 +9,14 @@ import asyncio
 import math
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from provisioner.field.inventory import AgentItem, Inventory, MappingItem
 from provisioner.providers.insights_hub.field_client import RECORD_PAGE, FieldClient
+from provisioner.render.view import plural
 
 MAPPING_PAGE = 2000
 
@@ -50,6 +52,7 @@ class CheckReport:
     minimum_calls: int = 0
     inventory_calls: int = 0
     rounds: int = 1
+    itwin_sensors: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -105,11 +108,14 @@ async def check_round(field_client: FieldClient, inventory: Inventory, since_s: 
     by_series = dict(zip(series_keys, latest, strict=True))
     validity = {str(m.get("id")): m.get("validity") or {} for m in listed}
     ids = {address: res.server_id for address, res in inventory.live["insights_hub"].managed.items()}
+    # Recoverable records carry id, correlationId, agentId, requestTime and a human dropReason
+    # (mindconnect-v3-6-0.yaml RecoverableRecords): no typed data point, so a drop is attributed to
+    # its agent only; the reason text is never parsed.
     rejected: dict[str, list[str]] = defaultdict(list)
     for record in records:
         stamp = record.get("requestTime")
         if isinstance(stamp, str) and _epoch(stamp) >= cutoff:
-            rejected[str(record.get("agentId"))].append(str(record.get("dropReason") or "rejected"))
+            rejected[str(record.get("agentId"))].append(str(record.get("id")))
 
     agent_by_address = {a.address: a for a in inventory.agents}
     agent_results = {
@@ -136,14 +142,13 @@ async def check_round(field_client: FieldClient, inventory: Inventory, since_s: 
             drops = rejected.get(item.agent_id, []) if item is not None else []
             if agent is not None and agent.cause is not None:
                 result.cause = f"agent {agent.cause}"
-            elif any(f"data point {m.data_point}:" in d for d in drops):
-                reason = next(d for d in drops if f"data point {m.data_point}:" in d)
-                result.cause = f"records rejected ({reason})"
             elif drops:
-                result.cause = f"records rejected ({drops[-1]})"
+                count = plural(len(drops), "recoverable record")
+                result.cause = f"records rejected for this agent ({count}, latest {drops[-1]})"
             else:
                 result.cause = "data point never sent"
-    report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s)
+    report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s,
+                         itwin_sensors=inventory.itwin_sensors)
     report.calls = hub.stats.total - start_calls
     report.minimum_calls = minimum_calls(len(inventory.agents), len(listed), len(series_keys), len(records))
     return report
@@ -180,13 +185,14 @@ def _agent_cause(agent: AgentResult, cutoff: float) -> str | None:
 
 
 async def run_check(field_client: FieldClient, inventory: Inventory, *, since_s: float, wait_s: float,
-                    poll_s: float = 5.0) -> CheckReport:
-    """Check; with `wait_s`, poll until everything flows or the time is up (calls summed)."""
+                    poll_s: float = 5.0, now: Callable[[], float] = time.time) -> CheckReport:
+    """Check; with `wait_s`, poll until everything flows or the time is up (calls summed). `now`
+    gives each round's epoch seconds (the `--since` cutoff is measured from it)."""
     deadline = time.monotonic() + wait_s
     total = 0
     rounds = 0
     while True:
-        report = await check_round(field_client, inventory, since_s)
+        report = await check_round(field_client, inventory, since_s, now=now())
         rounds += 1
         total += report.calls
         if report.flowing or time.monotonic() + poll_s > deadline:

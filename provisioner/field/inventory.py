@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from provisioner.model import LiveState
 from provisioner.model.address import select
 from provisioner.providers.insights_hub import kinds
+from provisioner.providers.itwin_iot.kinds import SENSOR
 from provisioner.session import Session, read_live
 
 
@@ -40,6 +41,7 @@ class Inventory:
     mappings: list[MappingItem]
     missing: list[str]  # declared agents or mappings that are not live (apply has not run)
     live: dict[str, LiveState]
+    itwin_sensors: int = 0  # declared iTwin IoT sensors (check reads no observations of them)
 
 
 def _asset_id(ref: str, hub: LiveState) -> str | None:
@@ -77,4 +79,7 @@ async def read_inventory(session: Session, targets: tuple[str, ...] = ()) -> Inv
             asset = str(attrs["asset"])
             mappings.append(MappingItem(resource.address, agent_address, str(attrs["data_point"]), asset,
                                         _asset_id(asset, hub), str(attrs["aspect"]), str(attrs["variable"])))
-    return Inventory(agents, mappings, missing, live)
+    itwin = session.providers.get("itwin_iot")
+    sensors = [r.address for r in (itwin.desired() if itwin is not None else []) if r.kind == SENSOR]
+    chosen_sensors = select(sensors, targets) if targets else set(sensors)
+    return Inventory(agents, mappings, missing, live, len(chosen_sensors))

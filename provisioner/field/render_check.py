@@ -7,12 +7,22 @@ from dataclasses import asdict
 from typing import Any
 
 from provisioner.field.check import CheckReport
+from provisioner.render.view import plural
 
 
 def _calls(report: CheckReport) -> str:
     ratio = report.calls / (report.minimum_calls * report.rounds) if report.minimum_calls else 0.0
-    return (f"{report.calls} API calls in {report.rounds} round(s) (minimum {report.minimum_calls} "
-            f"per round, ratio {ratio:.2f}) after {report.inventory_calls} calls reading the managed objects")
+    return (f"{plural(report.calls, 'API call')} in {plural(report.rounds, 'round')} (minimum "
+            f"{report.minimum_calls} per round, ratio {ratio:.2f}) after "
+            f"{plural(report.inventory_calls, 'call')} reading the managed objects")
+
+
+def itwin_note(report: CheckReport) -> str | None:
+    """The line saying iTwin IoT sensors were skipped, when the project declares any."""
+    if not report.itwin_sensors:
+        return None
+    return (f"iTwin IoT: {plural(report.itwin_sensors, 'sensor')} not checked "
+            "(check does not read observations yet)")
 
 
 def problems(report: CheckReport) -> list[tuple[str, str]]:
@@ -31,6 +41,8 @@ def render_check_text(report: CheckReport) -> str:
         lines += [f"  {address}: {cause}" for address, cause in issues]
     else:
         lines.append("Everything flows.")
+    note = itwin_note(report)
+    lines += ["", note] if note else []
     lines += ["", _calls(report)]
     return "\n".join(lines) + "\n"
 
@@ -43,6 +55,8 @@ def render_check_markdown(report: CheckReport) -> str:
         lines += [f"| `{address}` | {cause} |" for address, cause in issues]
     else:
         lines.append("Everything flows.")
+    note = itwin_note(report)
+    lines += ["", note] if note else []
     lines += ["", f"_{_calls(report)}_"]
     return "\n".join(lines) + "\n"
 
@@ -58,5 +72,7 @@ def render_check_json(report: CheckReport) -> str:
         "minimum_calls_per_round": report.minimum_calls,
         "rounds": report.rounds,
         "inventory_calls": report.inventory_calls,
+        "itwin_sensors_not_checked": report.itwin_sensors,
+        "notes": [note for note in (itwin_note(report),) if note],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -67,9 +67,11 @@ async def simulate(
     only: Sequence[str] = (),
     omit: Mapping[str, set[str]] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    clock: Callable[[], float] = time.time,
 ) -> list[AgentRun]:
     """Run every agent of `folder` (or those named in `only`) for `duration_s`, one upload per agent
-    each `interval_s`; `omit` names data points an agent never sends (a breakage drill)."""
+    each `interval_s`; `omit` names data points an agent never sends (a breakage drill); `clock`
+    gives the epoch seconds the values are stamped with."""
     rng = random.Random(seed)
     async with httpx.AsyncClient(transport=transport, timeout=30.0) as http:
         agents = [FieldAgent.from_file(path, http) for path in boarding_files(folder)
@@ -85,7 +87,7 @@ async def simulate(
             runs.append(AgentRun(agent.key, reg, len(points)))
         ticks = max(1, int(duration_s / interval_s) if interval_s > 0 else 1)
         for tick in range(ticks):
-            now = time.time()
+            now = clock()
             stamp = iso_ms(now)
             uploads = []
             for agent, run, dsc in zip(agents, runs, configs, strict=True):

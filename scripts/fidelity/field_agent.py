@@ -6,7 +6,8 @@ with `provision boarding`, runs scripts/fidelity/onboard_agent.js (mindconnect-n
 `provision check` and compares every reported value and timestamp with what the SDK sent.
 Runs once per security profile (SHARED_SECRET; RSA_3072 with a PKCS#1 key from
 `openssl genrsa -traditional 3072`).
-Exit 0 when the SDK onboarded, uploaded and check reported exactly its values; 1 otherwise.
+Exit 0 when the SDK onboarded, uploaded and check reported exactly its values (the same, non-empty
+set of data points, each with the SDK's value and timestamp); 1 otherwise.
 """
 
 from __future__ import annotations
@@ -112,6 +113,13 @@ def run_profile(profile: str) -> bool:
                 )
                 return False
             by_point = {v["dataPointId"]: v["value"] for v in sent["values"]}
+            reported = {m["address"].split(".mappings.")[1].split(".")[0] for m in report["mappings"]}
+            if not by_point or reported != set(by_point):
+                log(
+                    f"FAIL provision check reported data points {sorted(reported)}, "
+                    f"the SDK sent {sorted(by_point)}"
+                )
+                return False
             wrong = []
             for mapping in report["mappings"]:
                 point = mapping["address"].split(".mappings.")[1].split(".")[0]

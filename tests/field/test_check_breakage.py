@@ -4,7 +4,7 @@ sends, an agent that stopped uploading; the one healthy site is not reported."""
 
 from __future__ import annotations
 
-import asyncio
+import time
 from pathlib import Path
 
 from fleetgen import make_fleet
@@ -23,12 +23,13 @@ from provisioner.session import make_plan, open_session
 AGENTS = "insights_hub.agents"
 
 
-async def check_now(project_dir: Path, sandbox: Sandbox, since_s: float) -> CheckReport:
+async def check_at(project_dir: Path, sandbox: Sandbox, since_s: float, now: float) -> CheckReport:
     project = load_project(project_dir)
     async with open_session(project.config, transport=sandbox.transport()) as session:
         assert session.hub is not None
         inventory = await read_inventory(session)
-        return await run_check(FieldClient(session.hub), inventory, since_s=since_s, wait_s=0)
+        return await run_check(FieldClient(session.hub), inventory, since_s=since_s, wait_s=0,
+                               now=lambda: now)
 
 
 async def test_each_breakage_is_named_with_its_cause(tmp_path: Path, sandbox: Sandbox) -> None:
@@ -56,12 +57,16 @@ async def test_each_breakage_is_named_with_its_cause(tmp_path: Path, sandbox: Sa
 
     transport = sandbox.transport()
     omit = {"site-0003-agent": {"DP-Temp"}}
-    await simulate(secrets, duration_s=0, interval_s=1, transport=transport, omit=omit)
-    await asyncio.sleep(1.6)
+    start = time.time()
+    # every agent uploads values stamped two minutes ago, then only the fresh ones upload values
+    # stamped `start`; check measures `--since 60s` from `start`: no wall-clock margin involved
+    await simulate(secrets, duration_s=0, interval_s=1, transport=transport, omit=omit,
+                   clock=lambda: start - 120)
     fresh = ("site-0001-agent", "site-0003-agent", "site-0005-agent")
-    await simulate(secrets, duration_s=0, interval_s=1, transport=transport, only=fresh, omit=omit)
+    await simulate(secrets, duration_s=0, interval_s=1, transport=transport, only=fresh, omit=omit,
+                   clock=lambda: start)
 
-    report = await check_now(project_dir, sandbox, since_s=1.0)
+    report = await check_at(project_dir, sandbox, since_s=60, now=start)
     assert not report.flowing
     assert report.summary() == "3/5 agents online, 16/30 mappings delivering"
     causes = {a.address: a.cause for a in report.agents if a.cause}

@@ -66,6 +66,21 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
         assert value["latest_time"] == last[point]["timestamp"], point
         assert same_value(last[point]["value"], value["latest_value"]), (point, value, last[point])
     assert report["calls"] >= report["minimum_calls_per_round"] > 0
+    skipped = "iTwin IoT: 2 sensors not checked (check does not read observations yet)"
+    assert report["itwin_sensors_not_checked"] == 2 and report["notes"] == [skipped]
+    for fmt in ("text", "markdown"):
+        shown = provision("check", str(project), "--env", "test", "--format", fmt, "--since", "5m")
+        assert shown.returncode == 0 and skipped in shown.stdout.splitlines(), shown.stdout
+
+    points = len({v["data_point"] for v in sent})
+    assert simulated.stdout.splitlines() == [
+        f"acme-motor-agent: onboarded; 2 uploads of {points} data points",
+        f"1 agent sent {2 * points} values",
+    ]
 
     again = provision("simulate", str(secrets), "--duration", "0s")
-    assert again.returncode == 0 and "reused its registration" in again.stdout, again.stderr
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines() == [
+        f"acme-motor-agent: reused its registration; 1 upload of {points} data points",
+        f"1 agent sent {points} values",
+    ]
