@@ -23,7 +23,7 @@ MAX_DEPTH = 64
 """Nesting of mappings and sequences in any YAML or JSON document."""
 MAX_ALIASES = 100_000
 """YAML alias (`*name`) uses in one document."""
-MAX_ALIAS_NODES = 1_000_000
+MAX_ALIAS_NODES = 100_000
 """Nodes that alias expansion may add to one document (the defence against "billion laughs")."""
 MAX_INT_DIGITS = 100
 """Digits of an integer literal (vendor APIs carry 64-bit integers at most)."""

@@ -38,7 +38,7 @@ CALLS_BEFORE = {
     "PATCH /api/assetmanagement/v3/aspecttypes/{id}": 1,
     "POST /api/agentmanagement/v3/agents": 1,
     "POST /api/assetmanagement/v3/assets": 3,
-    "POST /api/integrations/integrate": 1,
+    "POST /api/integrations/integrate": 2,  # the create, then the node update that names it
     "POST /api/mindconnect/v3/dataPointMappings": 5,
     "POST /api/mindconnect/v3/eventMappings": 1,
     "POST /oauth/token": 1,
