@@ -12,6 +12,7 @@ line before.
 from __future__ import annotations
 
 import re
+import signal
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -122,7 +123,7 @@ class TemplateRenderer:
         display = str(self.display_root / path.relative_to(self.root.resolve()))
         if path.stat().st_size > MAX_FILE_BYTES:
             raise TemplateError(f"{display} is larger than {MAX_FILE_BYTES} bytes")
-        source = path.read_text(encoding="utf-8")
+        source = _read_without_alarm(path)
         if OPEN in source or CLOSE in source:
             source = source.replace(OPEN, "").replace(CLOSE, "")
         self.files.append(display)
@@ -204,3 +205,15 @@ class TemplateRenderer:
             origins.append(current)
             lines.append(raw)
         return Rendered("\n".join(lines), SourceMap(display, origins, lines))
+
+
+def _read_without_alarm(path: Path) -> str:
+    """The file's text, read with the render-time alarm held back: a SIGALRM raised inside the read
+    would leak the open file; a pending alarm is delivered right after the file is closed."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return path.read_text(encoding="utf-8")
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    try:
+        return path.read_text(encoding="utf-8")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
