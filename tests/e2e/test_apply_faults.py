@@ -35,7 +35,11 @@ async def test_fleet_converges_under_faults_without_duplicates(tmp_path: Path) -
                 break
             applies.append(await apply_plan(session, plan, ApplyOptions(), live=live))
     assert applies, "the first plan had nothing to do"
-    assert len(applies[0].applied) > 15 * SITES
+    # Most of the work lands in the first apply. Not all of it need: a connection create is an
+    # integrate plus its recovery reads (~7 requests), and at 12% faults it exhausts its budget of
+    # FAILED_ATTEMPTS_PER_CHANGE failed attempts in about 1% of sites, taking its 3 children along.
+    first = applies[0]
+    assert len(first.applied) >= 0.97 * first.planned, (first.failed, len(first.skipped))
     faults = sandbox.counts()
 
     sandbox.faults.set_spec("")
