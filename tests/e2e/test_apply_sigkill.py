@@ -2,9 +2,10 @@
 
 The sandbox runs in this process (uvicorn in a thread), so its state survives the child's death,
 including writes the child sent but never saw answered. Ten trials with a seeded RNG kill the
-apply a random fraction of the way through its writes (timed by a calibration run, from the
-first write the sandbox sees); the next apply must finish the job: the plan after it is empty,
-a fresh read equals the configuration and nothing exists twice.
+apply after a random number of the writes a calibration run made (counted by the sandbox, so a
+loaded machine moves the kill in time but not in the apply's progress); the next apply must
+finish the job: the plan after it is empty, a fresh read equals the configuration and nothing
+exists twice.
 """
 
 from __future__ import annotations
@@ -42,14 +43,16 @@ def writes(live: LiveSandbox) -> int:
                    if endpoint.split()[0] in ("POST", "PUT", "PATCH", "DELETE") and "token" not in endpoint)
 
 
-def start_writing(project: Path, live: LiveSandbox) -> tuple[subprocess.Popen[bytes], float]:
-    """Start an apply; return once its first write reached the sandbox (and when that was)."""
+def start_writing(project: Path, live: LiveSandbox, count: int = 1) -> subprocess.Popen[bytes]:
+    """Start an apply; return once `count` of its writes reached the sandbox (or it ended)."""
     before = writes(live)
     child = subprocess.Popen(apply_command(project), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while writes(live) == before:
-        assert child.poll() is None, "the apply ended before it wrote anything"
+    while writes(live) - before < count:
+        if child.poll() is not None:
+            assert writes(live) > before, "the apply ended before it wrote anything"
+            break
         time.sleep(0.002)
-    return child, time.monotonic()
+    return child
 
 
 def objects(live: LiveSandbox) -> int:
@@ -67,17 +70,17 @@ async def test_apply_killed_at_random_points_converges_on_the_next_run(tmp_path:
         project = make_fleet(tmp_path / "fleet", SITES, port=live.port)
         config = load_project(project, env="test").config
         empty = objects(live)
-        calibration, first_write = start_writing(project, live)
+        before = writes(live)
+        calibration = start_writing(project, live)
         assert calibration.wait(timeout=120) == 0
-        writing = time.monotonic() - first_write
+        total_writes = writes(live) - before
         complete = objects(live)
 
         interrupted = []
         for trial in range(TRIALS):
             live.sandbox.reset()
-            child, _ = start_writing(project, live)
-            # the calibration run may have been slower than a trial (a loaded machine): aim at its first part
-            time.sleep(rng.uniform(0.0, 0.6) * writing)
+            # writes in flight when the count is reached still land: aim at the first 80%
+            child = start_writing(project, live, rng.randint(1, max(1, total_writes * 4 // 5)))
             child.send_signal(signal.SIGKILL)
             child.wait(timeout=30)
             time.sleep(0.1)  # requests the child sent before dying are still being served
