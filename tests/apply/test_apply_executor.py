@@ -56,17 +56,17 @@ async def test_concurrency_bounds_are_respected() -> None:
     assert store.max_in_flight_by_platform["iot"] <= 5
 
 
-async def test_parallelism_speeds_up_independent_changes() -> None:
-    async def timed(parallelism: int) -> float:
+async def test_parallelism_runs_independent_changes_at_once() -> None:
+    async def peak(parallelism: int) -> int:
         store = FakeStore()
         plan = plan_for(store, [res(f"hub.assets.a{i}", "assets") for i in range(10)])
-        began = time.monotonic()
         await execute(plan, providers_for(store, delay=0.02), parallelism=parallelism, ctx=ApplyContext())
-        return time.monotonic() - began
+        assert len(store.objects) == 10
+        return store.max_in_flight
 
-    serial, parallel = await timed(1), await timed(10)
-    assert serial >= 0.2
-    assert parallel < serial / 3
+    # counted, not timed: a loaded machine stretches wall time but not how many changes overlap
+    assert await peak(1) == 1
+    assert await peak(10) == 10
 
 
 async def test_dependents_of_a_failure_are_skipped_and_other_branches_applied() -> None:
