@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import time
-
 from engine_fakes import FakeStore, Faults, plan_for, providers_for, res
 
 from provisioner.apply import ApplyEvent, EventKind, execute
