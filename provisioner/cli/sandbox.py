@@ -148,6 +148,12 @@ def _write_status(value: str) -> Literal[404, 403, 400]:
     help="Unset asset fields (externalId, location, deleted, ...) as explicit nulls, like real responses.",
 )
 @click.option(
+    "--root-aspects/--no-root-aspects",
+    default=True,
+    show_default=True,
+    help="The root asset carries a built-in aspect (core.tenantinfo), as the vendor SDK's specs expect.",
+)
+@click.option(
     "--offboard-delay",
     default=0.3,
     show_default=True,
@@ -208,6 +214,7 @@ def sandbox(
     content_type_check: str,
     event_mapping_patch_media: str,
     explicit_nulls: bool,
+    root_aspects: bool,
     offboard_delay: float,
     offboard_status: str,
     agent_online_window: float,
@@ -260,6 +267,7 @@ def sandbox(
         content_type_check="lenient" if content_type_check == "lenient" else "strict",
         event_mapping_patch_media="any" if event_mapping_patch_media == "any" else "json",
         explicit_nulls=explicit_nulls,
+        root_aspects=root_aspects,
         offboard_delay_s=offboard_delay,
         offboard_status_mode="spec" if offboard_status == "spec" else "offboarding",
         agent_online_window_s=agent_online_window,

@@ -11,6 +11,11 @@ AGENT_TYPE = "core.mclib"
 CONNECTIVITY_ASPECT = "core.connectivityStatus"
 # every aspect of a type has an aspectId (AMS `AssetTypeResource.aspects[].aspectId`); a fixed one here
 CONNECTIVITY_ASPECT_ID = "c0ec7a11a5bec7000000000000000001"
+# the root asset's built-in aspect (docs/sandbox.md, `root_aspects`): the vendor SDK's spec "should GET
+# aspects" ran against the real service and needs at least one aspect on the root asset; no source we
+# found names it, so name, type and variable are the sandbox's own
+ROOT_ASPECT = "core.tenantinfo"
+ROOT_ASPECT_ID = "c0ec7a11a5bec7000000000000000002"
 
 
 def _var(name: str, data_type: str, length: int | None = None, unit: str = "") -> Doc:
@@ -25,9 +30,21 @@ def _var(name: str, data_type: str, length: int | None = None, unit: str = "") -
     }
 
 
-def builtin_aspect_types(tenant: str) -> list[Doc]:
+def builtin_aspect_types(tenant: str, root_aspects: bool = True) -> list[Doc]:
     """Predefined aspect types (readable by everyone, not modifiable)."""
-    return [
+    root = [
+        {
+            "id": ROOT_ASPECT,
+            "tenantId": "core",
+            "name": "tenantinfo",
+            "category": "static",
+            "scope": "public",
+            "description": "Tenant information of the root asset",
+            "variables": [_var("tenantName", "STRING", 128)],
+            "etag": 0,
+        }
+    ]
+    return (root if root_aspects else []) + [
         {
             "id": CONNECTIVITY_ASPECT,
             "tenantId": "core",
@@ -65,8 +82,9 @@ def _type(
     return doc
 
 
-def builtin_asset_types(tenant: str) -> list[Doc]:
+def builtin_asset_types(tenant: str, root_aspects: bool = True) -> list[Doc]:
     """core.basicasset and the types derived from it that clients use."""
+    tenant_info = [{"name": "tenantinfo", "aspectTypeId": ROOT_ASPECT, "aspectId": ROOT_ASPECT_ID}]
     connectivity = [
         {
             "name": "connectivityStatus",
@@ -76,7 +94,13 @@ def builtin_asset_types(tenant: str) -> list[Doc]:
     ]
     return [
         _type("core.basicasset", None, "Basic asset"),
-        _type(ROOT_TYPE, "core.basicasset", "Basic enterprise", [_var("tenantFlag", "BOOLEAN")]),
+        _type(
+            ROOT_TYPE,
+            "core.basicasset",
+            "Basic enterprise",
+            [_var("tenantFlag", "BOOLEAN")],
+            aspects=tenant_info if root_aspects else None,
+        ),
         _type("core.basicsite", "core.basicasset", "Basic site"),
         _type("core.basicarea", "core.basicasset", "Basic area"),
         _type(

@@ -109,7 +109,9 @@ class Sandbox:
     def _fresh(self) -> None:
         self.ctx.rng.seed(f"ids-{self.settings.seed}")
         self.ctx.root_id = new_id(self.ctx.rng)
-        self.ctx.state = IhState.seeded(self.settings.tenant, self.ctx.root_id, self.ctx.now_iso())
+        self.ctx.state = IhState.seeded(
+            self.settings.tenant, self.ctx.root_id, self.ctx.now_iso(), self.settings.root_aspects
+        )
         self.ctx.telemetry = Telemetry()
         self.itwin.reset()
 

@@ -42,6 +42,7 @@ class SandboxSettings:
     content_type_check: Literal["strict", "lenient"] = "strict"
     event_mapping_patch_media: Literal["json", "any"] = "json"
     explicit_nulls: bool = True
+    root_aspects: bool = True  # the root asset has a built-in aspect (the SDK spec needs one)
     # Agent Management
     boarding_delay_s: float = 0.2
     offboard_delay_s: float = 0.3

@@ -240,12 +240,12 @@ class IhState:
         return state
 
     @classmethod
-    def seeded(cls, tenant: str, root_id: str, now: str) -> IhState:
-        """A fresh tenant: the built-in `core.*` types and the root asset."""
+    def seeded(cls, tenant: str, root_id: str, now: str, root_aspects: bool = True) -> IhState:
+        """A fresh tenant: the built-in `core.*` types and the root asset (with its aspect or not)."""
         state = cls()
-        for doc in builtin_aspect_types(tenant):
+        for doc in builtin_aspect_types(tenant, root_aspects):
             state.put_aspect_type(doc)
-        for doc in builtin_asset_types(tenant):
+        for doc in builtin_asset_types(tenant, root_aspects):
             state.put_asset_type(doc)
         state.put_asset(root_asset(tenant, root_id))
         return state

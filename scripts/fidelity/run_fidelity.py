@@ -44,11 +44,7 @@ SEED_ASPECT_TYPES = 10
 # Spec tests left failing on purpose, by (spec file, test title), each with the reason the README's
 # "Fidelity" section gives. They are printed as "left failing" and do not fail the run; any other
 # failure does, and so does a listed test that starts to pass (the list must then shrink).
-KNOWN_FAILING: dict[tuple[str, str], str] = {
-    ("asset-management-assets.spec.js", "should GET aspects  "):
-        "expects aspects on the root asset (core.basicenterprise); no evidence names the real type's "
-        "aspects, and the recorded real root asset has none set",
-}
+KNOWN_FAILING: dict[tuple[str, str], str] = {}
 
 
 @dataclass

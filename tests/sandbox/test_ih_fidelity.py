@@ -386,3 +386,21 @@ async def test_unset_fields_are_explicit_nulls_like_a_real_response(clock: Clock
         root = (await client.get(f"{AM}/assets/root")).json()
         assert "location" not in root and "deleted" not in root
 
+
+
+async def test_the_root_asset_lists_a_built_in_aspect_unless_switched_off(clock: Clock) -> None:
+    # the vendor SDK's "should GET aspects" spec needs at least one aspect on the root asset
+    async with hub(clock) as client:
+        root = (await client.get(f"{AM}/assets/root")).json()
+        body = (await client.get(f"{AM}/assets/{root['assetId']}/aspects", params={"size": "2000"})).json()
+        aspects = body["_embedded"]["aspects"]
+        assert [a["name"] for a in aspects] == ["tenantinfo"]
+        assert [v["name"] for v in aspects[0]["variables"]] == ["tenantName"]
+        aspect_type = await client.get(f"{AM}/aspecttypes/core.tenantinfo")
+        assert aspect_type.status_code == 200 and aspect_type.json()["category"] == "static"
+    async with hub(clock, root_aspects=False) as client:
+        root = (await client.get(f"{AM}/assets/root")).json()
+        body = (await client.get(f"{AM}/assets/{root['assetId']}/aspects")).json()
+        assert body["_embedded"]["aspects"] == []
+        missing = await client.get(f"{AM}/aspecttypes/core.tenantinfo")
+        assert missing.status_code == 404
