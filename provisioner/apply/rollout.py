@@ -1,0 +1,178 @@
+"""Staged rollouts: apply a plan group by group (a site per group), canary first, stop on failures.
+
+Groups come from `provisioner.render.sites` (the grouping PR comments use): a top-level asset with
+its subtree and agents, an iTwin connection with its devices, and `(types)` for the shared types.
+Groups are ordered so that a group's dependencies come first (the types, then by name).
+
+- The types group goes first, alone (every site needs it); it is not one of the canary groups.
+- `canary` N: the first N site groups run, and nothing else starts until they have finished;
+  if any of them failed, no further group starts.
+- After the canary, at most `wave_size` groups are in flight at once, in order.
+- `max_failures` P: once more than P% of all groups have failed, no further group starts.
+
+A group is *done* when all its changes applied, *failed* when one of them failed, *not started*
+when none of them ran; a group cut off part-way (a deadline) is *unfinished*.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from provisioner.model import Change
+from provisioner.plan.graph import ExecutionGraph, Node
+from provisioner.render.sites import TYPES, sites_of
+
+GROUPINGS = ("site",)
+"""The groupings `apply --group-by` accepts."""
+
+
+@dataclass(frozen=True)
+class RolloutPolicy:
+    """What the user asked for: the grouping, the canary size, the failure budget, the wave size."""
+
+    group_by: str = "site"
+    canary: int = 0
+    max_failures: float | None = None  # percent of all groups
+    wave_size: int = 1
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """One group's outcome in the apply report."""
+
+    name: str
+    status: str  # done | failed | unfinished | not started
+    changes: int
+    applied: int
+    failed: int
+
+
+def group_order(groups: Mapping[Node, str], graph: ExecutionGraph) -> list[str]:
+    """Groups so that each one's dependencies (by the graph's edges) come first, else by name;
+    the types group first. A cycle between groups falls back to name order for what remains."""
+    names = set(groups.values())
+    needs: dict[str, set[str]] = {g: set() for g in names}
+    for node, preds in graph.predecessors.items():
+        for pred in preds:
+            a, b = groups.get(pred), groups.get(node)
+            if a is not None and b is not None and a != b:
+                needs[b].add(a)
+    ready = [(g != TYPES, g) for g in names if not needs[g]]
+    heapq.heapify(ready)
+    order: list[str] = []
+    while len(order) < len(names):
+        if not ready:  # a cycle: take the first remaining group by name
+            rest = sorted(g for g in names if g not in order)
+            heapq.heappush(ready, (rest[0] != TYPES, rest[0]))
+            for g in rest:
+                needs[g].discard(rest[0])
+        _, group = heapq.heappop(ready)
+        if group in order:
+            continue
+        order.append(group)
+        for other in names:
+            if group in needs[other]:
+                needs[other].discard(group)
+                if not needs[other] and other not in order:
+                    heapq.heappush(ready, (other != TYPES, other))
+    return order
+
+
+class Rollout:
+    """Decides when the executor may start a change of a group; records what each group did."""
+
+    def __init__(self, policy: RolloutPolicy, graph: ExecutionGraph,
+                 changes: Sequence[Change] | None = None) -> None:
+        self.policy = policy
+        by_address = sites_of(list(changes) if changes is not None else list(graph.changes.values()))
+        self.group_of = {node: by_address[node.address] for node in graph.changes}
+        self.order = group_order(self.group_of, graph)
+        self.rank = {g: i for i, g in enumerate(self.order)}
+        self.total = {g: 0 for g in self.order}
+        for group in self.group_of.values():
+            self.total[group] += 1
+        self.canary = [g for g in self.order if g != TYPES][:max(0, policy.canary)]
+        self.admitted: list[str] = []
+        self.left = dict(self.total)  # changes not yet done, per group
+        self.applied = {g: 0 for g in self.order}
+        self.failed: dict[str, int] = {g: 0 for g in self.order}
+        self.stopped: str | None = None
+
+    def key(self, node: Node) -> tuple[int, Node]:
+        """Sort key: a lower group's changes are offered first."""
+        return self.rank[self.group_of[node]], node
+
+    def _in_flight(self) -> list[str]:
+        return [g for g in self.admitted if self.left[g]]
+
+    def _failed_groups(self) -> list[str]:
+        return [g for g in self.order if self.failed[g]]
+
+    def may_start(self, node: Node) -> bool:
+        """True when `node`'s group is under way or may start now (which admits it)."""
+        group = self.group_of[node]
+        if group in self.admitted:
+            return True
+        if self.stopped is not None:
+            return False
+        flying = self._in_flight()
+        if TYPES in self.total and TYPES not in self.admitted:
+            ok = group == TYPES  # the shared types first, alone
+        elif TYPES in flying:
+            ok = False
+        elif any(g not in self.admitted for g in self.canary):
+            ok = group in self.canary  # the canary groups start together
+        elif any(self.left[g] for g in self.canary):
+            ok = False  # nothing else until every canary group has finished
+        else:
+            ok = len(flying) < max(1, self.policy.wave_size)
+        if ok:
+            self.admitted.append(group)
+        return ok
+
+    def must_admit(self, node: Node) -> bool:
+        """Nothing is in flight and nothing was admitted: start `node`'s group anyway unless the
+        rollout stopped (so a dependency between groups never stalls the run)."""
+        if self.stopped is not None or self._in_flight():
+            return False
+        group = self.group_of[node]
+        if group not in self.admitted:
+            self.admitted.append(group)
+        return True
+
+    def done(self, node: Node, *, applied: bool, failed: bool) -> None:
+        """Record one finished (applied, failed or skipped) change and decide whether to stop."""
+        group = self.group_of[node]
+        self.left[group] -= 1
+        self.applied[group] += applied
+        self.failed[group] += failed
+        if self.stopped is not None:
+            return
+        failed_groups = self._failed_groups()
+        canary_failed = [g for g in failed_groups if g in self.canary or g == TYPES]
+        if canary_failed and self.canary:
+            self.stopped = f"canary failed: group {canary_failed[0]}"
+        elif self.policy.max_failures is not None and failed_groups and \
+                len(failed_groups) * 100 > self.policy.max_failures * len(self.order):
+            self.stopped = (f"more than {self.policy.max_failures:g}% of the groups failed "
+                            f"({len(failed_groups)} of {len(self.order)}: {', '.join(failed_groups[:5])})")
+
+    def results(self, not_started: Iterable[Node] = ()) -> list[GroupResult]:
+        """Every group's outcome, in rollout order."""
+        untouched = {g: 0 for g in self.order}
+        for node in not_started:
+            untouched[self.group_of[node]] += 1
+        out = []
+        for g in self.order:
+            if self.failed[g]:
+                status = "failed"
+            elif untouched[g] == self.total[g] and not self.applied[g]:
+                status = "not started"
+            elif self.applied[g] == self.total[g]:
+                status = "done"
+            else:
+                status = "unfinished"
+            out.append(GroupResult(g, status, self.total[g], self.applied[g], self.failed[g]))
+        return out
