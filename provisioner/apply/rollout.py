@@ -2,7 +2,8 @@
 
 Groups come from `provisioner.render.sites` (the grouping PR comments use): a top-level asset with
 its subtree and agents, an iTwin connection with its devices, and `(types)` for the shared types.
-Groups are ordered so that a group's dependencies come first (the types, then by name).
+Groups are ordered so that a group's dependencies come first: the types, then by the site's key,
+so the two halves of one site (`assets.site-1`, `connections.site-1`) follow each other.
 
 - The types group goes first, alone (every site needs it); it is not one of the canary groups.
 - `canary` N: the first N site groups run, and nothing else starts until they have finished;
@@ -50,8 +51,9 @@ class GroupResult:
 
 
 def group_order(groups: Mapping[Node, str], graph: ExecutionGraph) -> list[str]:
-    """Groups so that each one's dependencies (by the graph's edges) come first, else by name;
-    the types group first. A cycle between groups falls back to name order for what remains."""
+    """Groups so that each one's dependencies (by the graph's edges) come first, else by site key
+    (`site-1` of `assets.site-1`) and name; the types group first. A cycle between groups falls
+    back to that order for what remains."""
     names = set(groups.values())
     needs: dict[str, set[str]] = {g: set() for g in names}
     for node, preds in graph.predecessors.items():
@@ -59,16 +61,20 @@ def group_order(groups: Mapping[Node, str], graph: ExecutionGraph) -> list[str]:
             a, b = groups.get(pred), groups.get(node)
             if a is not None and b is not None and a != b:
                 needs[b].add(a)
-    ready = [(g != TYPES, g) for g in names if not needs[g]]
+
+    def rank(group: str) -> tuple[bool, str, str]:
+        return group != TYPES, group.partition(".")[2], group
+
+    ready = [rank(g) for g in names if not needs[g]]
     heapq.heapify(ready)
     order: list[str] = []
     while len(order) < len(names):
-        if not ready:  # a cycle: take the first remaining group by name
-            rest = sorted(g for g in names if g not in order)
-            heapq.heappush(ready, (rest[0] != TYPES, rest[0]))
-            for g in rest:
-                needs[g].discard(rest[0])
-        _, group = heapq.heappop(ready)
+        if not ready:  # a cycle: take the first remaining group
+            first = min((g for g in names if g not in order), key=rank)
+            heapq.heappush(ready, rank(first))
+            for g in names:
+                needs[g].discard(first)
+        group = heapq.heappop(ready)[2]
         if group in order:
             continue
         order.append(group)
@@ -76,7 +82,7 @@ def group_order(groups: Mapping[Node, str], graph: ExecutionGraph) -> list[str]:
             if group in needs[other]:
                 needs[other].discard(group)
                 if not needs[other] and other not in order:
-                    heapq.heappush(ready, (other != TYPES, other))
+                    heapq.heappush(ready, rank(other))
     return order
 
 
