@@ -19,6 +19,7 @@ from provisioner.errors import ProvisionError
 from provisioner.gc_tuning import fewer_collections
 from provisioner.model import LiveState, platform_of
 from provisioner.plan import Plan
+from provisioner.render.sites import sites_of
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
 
 DEFAULT_PARALLELISM = 32
@@ -46,6 +47,13 @@ class ApplyOptions:
     rollout: RolloutPolicy | None = None
 
 
+def groups_of(plan: Plan, policy: RolloutPolicy) -> dict[str, str]:
+    """Each change's rollout group under `policy.group_by` (`site`: the markdown renderer's sites)."""
+    if policy.group_by != "site":
+        raise ProvisionError(f"unknown grouping {policy.group_by!r}; choose from: site")
+    return sites_of(list(plan.changes))
+
+
 def gate(plan: Plan, options: ApplyOptions) -> None:
     """Raise `UnsafePlanError` when thresholds, protection or data-loss rules forbid the plan."""
     violations = check_safety(plan, force=options.force, allow_data_loss=options.allow_data_loss)
@@ -71,7 +79,8 @@ async def apply_plan(session: Session, plan: Plan, options: ApplyOptions, *,
         listeners: list[Listener | None] = [on_event]
         if options.journal_dir is not None:
             listeners.append(Journal(options.journal_dir).on_event)
-        rollout = Rollout(options.rollout, plan.graph(), plan.changes) if options.rollout else None
+        rollout = Rollout(options.rollout, plan.graph(), groups_of(plan, options.rollout)) \
+            if options.rollout else None
         with fewer_collections():
             return await execute(plan, session.providers, parallelism=options.parallelism,
                                  per_platform_limits=session.concurrency(), ctx=ctx,

@@ -1,7 +1,8 @@
 """Staged rollouts: apply a plan group by group (a site per group), canary first, stop on failures.
 
-Groups come from `provisioner.render.sites` (the grouping PR comments use): a top-level asset with
-its subtree and agents, an iTwin connection with its devices, and `(types)` for the shared types.
+Groups are given per address; `apply --group-by site` uses `provisioner.render.sites` (the grouping
+PR comments use): a top-level asset with its subtree and agents, an iTwin connection with its
+devices, and `(types)` for the shared types (`TYPES`, the name any shared group must carry).
 Groups are ordered so that a group's dependencies come first: the types, then by the site's key,
 so the two halves of one site (`assets.site-1`, `connections.site-1`) follow each other.
 
@@ -18,12 +19,13 @@ when none of them ran; a group cut off part-way (a deadline) is *unfinished*.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from provisioner.model import Change
 from provisioner.plan.graph import ExecutionGraph, Node
-from provisioner.render.sites import TYPES, sites_of
+
+TYPES = "(types)"
+"""The shared group every other needs (`provisioner.render.sites.TYPES`): it goes first, alone."""
 
 GROUPINGS = ("site",)
 """The groupings `apply --group-by` accepts."""
@@ -89,11 +91,10 @@ def group_order(groups: Mapping[Node, str], graph: ExecutionGraph) -> list[str]:
 class Rollout:
     """Decides when the executor may start a change of a group; records what each group did."""
 
-    def __init__(self, policy: RolloutPolicy, graph: ExecutionGraph,
-                 changes: Sequence[Change] | None = None) -> None:
+    def __init__(self, policy: RolloutPolicy, graph: ExecutionGraph, groups: Mapping[str, str]) -> None:
+        """`groups` maps each change's address to its group."""
         self.policy = policy
-        by_address = sites_of(list(changes) if changes is not None else list(graph.changes.values()))
-        self.group_of = {node: by_address[node.address] for node in graph.changes}
+        self.group_of = {node: groups[node.address] for node in graph.changes}
         self.order = group_order(self.group_of, graph)
         self.rank = {g: i for i, g in enumerate(self.order)}
         self.total = {g: 0 for g in self.order}

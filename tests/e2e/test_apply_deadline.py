@@ -72,7 +72,8 @@ async def test_deadline_stop_then_resume_repeats_no_write(tmp_path: Path) -> Non
         plan, live = await make_plan(session)
         # the deadline falls after 20 writes of this apply, on a clock that counts writes
         deadline = Deadline.after(20.0, clock=log.total)
-        first = await apply_plan(session, plan, ApplyOptions(deadline=deadline, journal_dir=project), live=live)
+        options = ApplyOptions(deadline=deadline, journal_dir=project)
+        first = await apply_plan(session, plan, options, live=live)
     assert first.exit_code() == EXIT_DEADLINE == exit_codes.DEADLINE
     assert first.deadline_reached and not first.failed and not first.skipped
     assert 0 < len(first.applied) < len(plan.graph()) and first.not_started

@@ -64,7 +64,8 @@ def site_groups(*numbers: int) -> list[str]:
 
 @pytest.mark.parametrize(("broken", "options", "done", "failed", "not_started"), [
     # the canary (the first two groups: site 1's two halves) has a failure: nothing else starts
-    (1, ("--canary", "2"), ["(types)", "connections.site-0001"], ["assets.site-0001"], site_groups(2, 3, 4, 5)),
+    (1, ("--canary", "2"), ["(types)", "connections.site-0001"], ["assets.site-0001"],
+     site_groups(2, 3, 4, 5)),
     # one failed group of 11 is past 5%: the groups after it do not start
     (2, ("--max-failures", "5%"), ["(types)", *site_groups(1)], ["assets.site-0002"],
      ["connections.site-0002", *site_groups(3, 4, 5)]),
