@@ -12,8 +12,9 @@ so the two halves of one site (`assets.site-1`, `connections.site-1`) follow eac
 - After the canary, at most `wave_size` groups are in flight at once, in order.
 - `max_failures` P: once more than P% of all groups have failed, no further group starts.
 
-A group is *done* when all its changes applied, *failed* when one of them failed, *not started*
-when none of them ran; a group cut off part-way (a deadline) is *unfinished*.
+A group is *done* when all its changes applied, *failed* when one of them failed, *skipped* when
+one needed a change that failed in another group, *not started* when none of them ran; a group
+cut off part-way (a deadline) is *unfinished*.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class GroupResult:
     """One group's outcome in the apply report."""
 
     name: str
-    status: str  # done | failed | unfinished | not started
+    status: str  # done | failed | skipped | unfinished | not started
     changes: int
     applied: int
     failed: int
@@ -101,21 +102,23 @@ class Rollout:
         for group in self.group_of.values():
             self.total[group] += 1
         self.canary = [g for g in self.order if g != TYPES][:max(0, policy.canary)]
-        self.admitted: list[str] = []
+        self.admitted: set[str] = set()
+        self.flying: set[str] = set()  # admitted groups with changes not yet done
         self.left = dict(self.total)  # changes not yet done, per group
         self.applied = {g: 0 for g in self.order}
         self.failed: dict[str, int] = {g: 0 for g in self.order}
+        self.skipped = {g: 0 for g in self.order}
+        self.failed_groups: list[str] = []  # in the order they failed
         self.stopped: str | None = None
 
     def key(self, node: Node) -> tuple[int, Node]:
         """Sort key: a lower group's changes are offered first."""
         return self.rank[self.group_of[node]], node
 
-    def _in_flight(self) -> list[str]:
-        return [g for g in self.admitted if self.left[g]]
-
-    def _failed_groups(self) -> list[str]:
-        return [g for g in self.order if self.failed[g]]
+    def _admit(self, group: str) -> None:
+        self.admitted.add(group)
+        if self.left[group]:
+            self.flying.add(group)
 
     def may_start(self, node: Node) -> bool:
         """True when `node`'s group is under way or may start now (which admits it)."""
@@ -124,7 +127,7 @@ class Rollout:
             return True
         if self.stopped is not None:
             return False
-        flying = self._in_flight()
+        flying = self.flying
         if TYPES in self.total and TYPES not in self.admitted:
             ok = group == TYPES  # the shared types first, alone
         elif TYPES in flying:
@@ -136,28 +139,31 @@ class Rollout:
         else:
             ok = len(flying) < max(1, self.policy.wave_size)
         if ok:
-            self.admitted.append(group)
+            self._admit(group)
         return ok
 
     def must_admit(self, node: Node) -> bool:
         """Nothing is in flight and nothing was admitted: start `node`'s group anyway unless the
         rollout stopped (so a dependency between groups never stalls the run)."""
-        if self.stopped is not None or self._in_flight():
+        if self.stopped is not None or self.flying:
             return False
-        group = self.group_of[node]
-        if group not in self.admitted:
-            self.admitted.append(group)
+        self._admit(self.group_of[node])
         return True
 
     def done(self, node: Node, *, applied: bool, failed: bool) -> None:
         """Record one finished (applied, failed or skipped) change and decide whether to stop."""
         group = self.group_of[node]
         self.left[group] -= 1
+        if not self.left[group]:
+            self.flying.discard(group)
         self.applied[group] += applied
+        self.skipped[group] += not applied and not failed
+        if failed and not self.failed[group]:
+            self.failed_groups.append(group)
         self.failed[group] += failed
         if self.stopped is not None:
             return
-        failed_groups = self._failed_groups()
+        failed_groups = self.failed_groups
         canary_failed = [g for g in failed_groups if g in self.canary or g == TYPES]
         if canary_failed and self.canary:
             self.stopped = f"canary failed: group {canary_failed[0]}"
@@ -175,6 +181,8 @@ class Rollout:
         for g in self.order:
             if self.failed[g]:
                 status = "failed"
+            elif self.skipped[g]:
+                status = "skipped"  # a change needed one that failed in another group
             elif untouched[g] == self.total[g] and not self.applied[g]:
                 status = "not started"
             elif self.applied[g] == self.total[g]:

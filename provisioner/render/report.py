@@ -39,11 +39,11 @@ NOT_STARTED_SHOWN = 20
 
 
 def _groups(report: Report) -> list[str]:
-    """The rollout groups by outcome: done, failed, unfinished, not started."""
+    """The rollout groups by outcome: done, failed, skipped, unfinished, not started."""
     if not report.groups:
         return []
     lines = ["Groups:"]
-    for status in ("done", "failed", "unfinished", "not started"):
+    for status in ("done", "failed", "skipped", "unfinished", "not started"):
         names = [g.name for g in report.groups if g.status == status]
         if names:
             shown = ", ".join(names[:NOT_STARTED_SHOWN]) + (
