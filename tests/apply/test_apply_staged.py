@@ -119,3 +119,16 @@ def test_groups_follow_their_dependencies_then_the_site_key() -> None:
     graph = plan.graph()
     assert group_order({n: named[n.address] for n in graph.changes}, graph) == [
         TYPES, "connections.a", "assets.y", "assets.z"]
+
+
+async def test_a_deadline_during_a_rollout_leaves_groups_unfinished_or_not_started() -> None:
+    store = FakeStore()
+    plan = plan_for(store, tree())
+    writes = lambda: float(len(store.writes))  # noqa: E731
+    rollout = Rollout(RolloutPolicy(), plan.graph(), groups())
+    # one change at a time, one write each: the deadline after 2.5 writes cuts g0 part-way
+    report = await execute(plan, providers_for(store), parallelism=1, ctx=ApplyContext(), rollout=rollout,
+                           deadline=Deadline.after(2.5, writes))
+    outcome = {g.name: g.status for g in report.groups}
+    assert outcome == {TYPES: "done", "g0": "unfinished", "g1": "not started", "g2": "not started"}
+    assert report.exit_code() == EXIT_DEADLINE and report.stopped == "deadline reached"
