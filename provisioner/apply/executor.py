@@ -21,6 +21,7 @@ change waits until its group may start; once the rollout stops, no further group
 from __future__ import annotations
 
 import asyncio
+import heapq
 import time
 from collections.abc import Callable, Mapping
 
@@ -139,7 +140,7 @@ async def execute(
     sorter = graph.sorter()
     blocked: dict[Node, str] = {}  # node -> the failed address it cannot run without
     unstarted: set[Node] = set()  # not started for the deadline, and what needs them
-    held: list[Node] = []  # ready, waiting for the rollout to start their group
+    held: list[tuple[int, Node]] = []  # a heap of ready changes waiting for their group to start
     running: dict[asyncio.Task[tuple[str | None, float]], Node] = {}
     # Finished tasks arrive here (a done callback), so a wake-up costs O(finished), not O(running):
     # asyncio.wait over thousands of waiting tasks made a large apply quadratic in CPU.
@@ -157,11 +158,7 @@ async def execute(
 
     try:
         while sorter.is_active():
-            ready = [*held, *sorter.get_ready()]
-            if rollout is not None:
-                ready.sort(key=rollout.key)
-            held = []
-            for node in ready:
+            for node in sorter.get_ready():
                 causes = sorted(blocked[p] for p in graph.predecessors.get(node, ()) if p in blocked)
                 if causes:
                     blocked[node] = causes[0]
@@ -172,16 +169,19 @@ async def execute(
                 elif any(p in unstarted for p in graph.predecessors.get(node, ())):
                     unstarted.add(node)
                     sorter.done(node)
-                elif rollout is None or rollout.may_start(node):
+                elif rollout is None or rollout.under_way(node):
                     start(node)
                 else:
-                    held.append(node)
+                    heapq.heappush(held, rollout.key(node))
+            # groups are admitted in order, so the first refusal holds back every later group too
+            while held and rollout is not None and rollout.may_start(held[0][1]):
+                start(heapq.heappop(held)[1])
             if not running:
                 if not held:
                     continue
-                if rollout is None or not rollout.must_admit(held[0]):
+                if rollout is None or not rollout.must_admit(held[0][1]):
                     break  # the rollout stopped: what is held and what needs it stays undone
-                start(held.pop(0))
+                start(heapq.heappop(held)[1])
             finished = [await finished_queue.get()]
             while not finished_queue.empty():
                 finished.append(finished_queue.get_nowait())

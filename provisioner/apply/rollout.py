@@ -115,13 +115,18 @@ class Rollout:
         """Sort key: a lower group's changes are offered first."""
         return self.rank[self.group_of[node]], node
 
+    def under_way(self, node: Node) -> bool:
+        """True when `node`'s group has been admitted (its changes start as they become ready)."""
+        return self.group_of[node] in self.admitted
+
     def _admit(self, group: str) -> None:
         self.admitted.add(group)
         if self.left[group]:
             self.flying.add(group)
 
     def may_start(self, node: Node) -> bool:
-        """True when `node`'s group is under way or may start now (which admits it)."""
+        """True when `node`'s group is under way or may start now (which admits it). Offered groups
+        in `key` order, a refusal holds for every later group until a change finishes."""
         group = self.group_of[node]
         if group in self.admitted:
             return True
