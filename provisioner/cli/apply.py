@@ -110,8 +110,8 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     directory = (project_dir or ".") if saved else source
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
-                           journal_dir=Path(directory),  # the journal is DIR/.provision/journal.jsonl
-                           deadline=deadline, rollout=rollout)
+                           journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
+    options.deadline, options.rollout = deadline, rollout
     journal, interrupted = report_interrupted(directory)
 
     async def run() -> Report | None:

@@ -116,3 +116,13 @@ def test_failures_within_the_budget_let_the_rollout_finish(tmp_path: Path, live_
     assert groups(report, "failed") == ["assets.site-0002"] and groups(report, "not started") == []
     assert len(groups(report, "done")) == 2 * SITES and report["stopped"] is None
     assert present(live_sandbox.sandbox.snapshot()) == {f"site-{n:04d}" for n in range(1, SITES + 1)}
+
+
+def test_a_bad_failure_budget_is_refused_before_any_call(tmp_path: Path, live_sandbox: LiveSandbox) -> None:
+    project = make_fleet(tmp_path / "fleet", 1, port=live_sandbox.port)
+    before = live_sandbox.sandbox.counts()["total"]
+    for value, says in (("150%", "must be between 0% and 100%"), ("lots", "is not a percentage")):
+        refused = provision("apply", str(project), "--env", "test", "--yes", "--max-failures", value)
+        assert refused.returncode == exit_codes.ERROR and says in refused.stderr, refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert live_sandbox.sandbox.counts()["total"] == before
