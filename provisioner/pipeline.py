@@ -6,17 +6,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from provisioner.apply.deadline import Deadline
 from provisioner.apply.events import Listener, broadcast
 from provisioner.apply.executor import execute
 from provisioner.apply.journal import Journal
 from provisioner.apply.leases import stack_leases
 from provisioner.apply.preconditions import check_preconditions
 from provisioner.apply.report import Report
+from provisioner.apply.rollout import Rollout, RolloutPolicy
 from provisioner.apply.safety import Violation, check_safety
 from provisioner.errors import ProvisionError
 from provisioner.gc_tuning import fewer_collections
 from provisioner.model import LiveState, platform_of
 from provisioner.plan import Plan
+from provisioner.render.sites import sites_of
 from provisioner.session import Session, apply_context, needs_live_ids, read_live
 
 DEFAULT_PARALLELISM = 32
@@ -33,12 +36,22 @@ class UnsafePlanError(ProvisionError):
 
 @dataclass
 class ApplyOptions:
-    """What the user allowed and how hard to push."""
+    """What the user allowed and how hard to push; `deadline` (`--max-duration`) and `rollout`
+    (`--group-by`, `--canary`, `--max-failures`, `--wave-size`) may stop it early."""
 
     parallelism: int = DEFAULT_PARALLELISM
     force: bool = False
     allow_data_loss: bool = False
     journal_dir: Path | None = None
+    deadline: Deadline | None = None
+    rollout: RolloutPolicy | None = None
+
+
+def groups_of(plan: Plan, policy: RolloutPolicy) -> dict[str, str]:
+    """Each change's rollout group under `policy.group_by` (`site`: the markdown renderer's sites)."""
+    if policy.group_by != "site":
+        raise ProvisionError(f"unknown grouping {policy.group_by!r}; choose from: site")
+    return sites_of(list(plan.changes))
 
 
 def gate(plan: Plan, options: ApplyOptions) -> None:
@@ -66,7 +79,10 @@ async def apply_plan(session: Session, plan: Plan, options: ApplyOptions, *,
         listeners: list[Listener | None] = [on_event]
         if options.journal_dir is not None:
             listeners.append(Journal(options.journal_dir).on_event)
+        rollout = Rollout(options.rollout, plan.graph(), groups_of(plan, options.rollout)) \
+            if options.rollout else None
         with fewer_collections():
             return await execute(plan, session.providers, parallelism=options.parallelism,
                                  per_platform_limits=session.concurrency(), ctx=ctx,
-                                 on_event=broadcast(*listeners))
+                                 on_event=broadcast(*listeners), deadline=options.deadline,
+                                 rollout=rollout)

@@ -16,6 +16,7 @@ class EventKind(StrEnum):
     SKIPPED = "skipped"
     RETRYING = "retrying"
     WAITING = "waiting"
+    NOT_STARTED = "not started"
 
 
 @dataclass(frozen=True)
@@ -24,7 +25,7 @@ class ApplyEvent:
 
     `error` is set for FAILED and RETRYING, `cause` (the failed dependency) for SKIPPED,
     `server_id` for a FINISHED create, `seconds` for FINISHED and FAILED, `detail` (what the
-    change waits for) for WAITING.
+    change waits for) for WAITING, the reason for NOT_STARTED.
     """
 
     kind: EventKind

@@ -8,9 +8,11 @@ from pathlib import Path
 import click
 
 from provisioner import event_loop
+from provisioner.apply.deadline import Deadline
 from provisioner.apply.leases import set_lock_timeout
 from provisioner.apply.progress import ProgressReporter
 from provisioner.apply.report import Report
+from provisioner.apply.rollout import GROUPINGS, RolloutPolicy
 from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, use_color
 from provisioner.cli.plan import render
@@ -41,6 +43,19 @@ def _confirm(plan: Plan, yes: bool) -> bool:
     return click.confirm("Apply these changes?", default=False, err=True)
 
 
+def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> float | None:
+    """`10%` or `10` -> 10.0 (0 to 100)."""
+    if value is None:
+        return None
+    try:
+        percent = float(value.strip().removesuffix("%"))
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not a percentage (e.g. 10%)", ctx=ctx, param=param) from None
+    if not 0 <= percent <= 100:
+        raise click.BadParameter(f"'{value}' must be between 0% and 100%", ctx=ctx, param=param)
+    return percent
+
+
 @click.command()
 @click.argument("source", default=".", metavar="[DIR | PLANFILE]")
 @click.option("--project", "project_dir", default=None, metavar="DIR",
@@ -60,20 +75,43 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 @click.option("--lock-timeout", "lock_timeout", default="2m", show_default=True, callback=duration_callback,
               metavar="DURATION", help="Wait this long (30s, 5m) for another apply of the stack to "
                                        "finish, then fail naming it.")
+@click.option("--max-duration", "max_duration", default=None, callback=duration_callback, metavar="DURATION",
+              help="Start no change that cannot finish within this time (30m, 5h) from the command's "
+                   "start; let those in flight finish, then exit 8 listing what remains for the next run.")
+@click.option("--group-by", "group_by", type=click.Choice(GROUPINGS), default=None,
+              help="Roll out in groups: `site` (a top-level asset with its subtree and agents, an iTwin "
+                   "connection with its devices; the shared types go first).")
+@click.option("--canary", type=click.IntRange(0), default=0, metavar="N",
+              help="Apply the first N groups first; if any of them fails, start no other group.")
+@click.option("--max-failures", "max_failures", default=None, callback=_percent, metavar="P%",
+              help="Start no further group once more than P% of the groups have failed.")
+@click.option("--wave-size", "wave_size", type=click.IntRange(1), default=1, show_default=True, metavar="N",
+              help="Groups in flight at once after the canary.")
 @no_color_option
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
-          parallelism: int, force: bool, allow_data_loss: bool, fmt: str, lock_timeout: float) -> None:
+          parallelism: int, force: bool, allow_data_loss: bool, fmt: str, lock_timeout: float,
+          max_duration: float | None, group_by: str | None, canary: int, max_failures: float | None,
+          wave_size: int) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
 
     Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied,
-    4 stale saved plan, 5 unsafe plan, 6 authentication, 7 lock held (`provision --help` lists all).
+    4 stale saved plan, 5 unsafe plan, 6 authentication, 7 lock held, 8 deadline reached
+    (`provision --help` lists all).
+
+    Staged rollout: `--group-by site` applies site by site (`--wave-size` at once); `--canary`
+    and `--max-failures` (either implies `--group-by site`) stop starting new groups on failures.
+    The report lists the groups done, failed and not started.
     """
+    deadline = Deadline.after(max_duration) if max_duration is not None else None  # from the start
+    staged = group_by is not None or canary > 0 or max_failures is not None or wave_size > 1
+    rollout = RolloutPolicy(group_by or "site", canary, max_failures, wave_size) if staged else None
     saved = Path(source).is_file()
     directory = (project_dir or ".") if saved else source
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
                            journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
+    options.deadline, options.rollout = deadline, rollout
     journal, interrupted = report_interrupted(directory)
 
     async def run() -> Report | None:

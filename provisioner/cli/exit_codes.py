@@ -22,7 +22,7 @@ TABLE: tuple[tuple[int, str], ...] = (
     (UNSAFE_PLAN, "unsafe plan: thresholds, data loss or protect refused it; nothing written"),
     (AUTHENTICATION, "authentication: credentials rejected (HTTP 401/403 or the token request)"),
     (LOCK_HELD, "lock held: another apply of the stack holds its lease (`--lock-timeout`, `unlock`)"),
-    (DEADLINE, "deadline reached (reserved for `apply --max-duration`, not yet produced)"),
+    (DEADLINE, "deadline reached: `apply --max-duration` left changes not started; run again to finish"),
 )
 
 
