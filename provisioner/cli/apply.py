@@ -49,7 +49,11 @@ def _project_dir(planfile: str, header: SavedPlan, project_dir: str | None) -> s
         return project_dir
     if header.target is None:
         raise ProvisionError(f"{planfile} names no project: pass --project DIR")
-    return str(project_of(planfile, header.target))
+    directory = project_of(planfile, header.target)
+    if not directory.is_dir():
+        raise ProvisionError(f"{planfile} was made for the project {header.target.project!r} next to it, "
+                             f"but {directory} is not a directory: pass --project DIR")
+    return str(directory)
 
 
 @click.command()

@@ -148,3 +148,23 @@ def test_the_printed_hint_applies_from_another_directory(tmp_path: Path, live_sa
     # the journal sits in the project the plan named, not in the working directory
     assert (project / ".provision" / "journal.jsonl").is_file()
     assert not (work / ".provision").exists()
+
+
+def test_a_plan_file_moved_away_from_its_project_asks_for_project(tmp_path: Path, live_sandbox: LiveSandbox,
+                                                                   prod_sandbox: LiveSandbox) -> None:
+    project = two_target_project(tmp_path, live_sandbox, prod_sandbox)
+    made = provision("plan", str(project), "--env", "prod", "--out", "prod.json", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    elsewhere = tmp_path / "downloads" / "run-7"
+    elsewhere.mkdir(parents=True)
+    (tmp_path / "prod.json").rename(elsewhere / "prod.json")
+
+    lost = provision("apply", "prod.json", "--env", "prod", cwd=elsewhere)
+    assert lost.returncode == exit_codes.ERROR, lost.stdout + lost.stderr
+    assert "was made for the project 'repo/quickstart' next to it" in lost.stderr
+    assert "pass --project DIR" in lost.stderr and "Traceback" not in lost.stderr
+    assert writes(prod_sandbox) == {}
+
+    found = provision("apply", "prod.json", "--project", str(project), "--env", "prod", cwd=elsewhere)
+    assert found.returncode == exit_codes.OK, found.stdout + found.stderr
+    assert writes(prod_sandbox) and not writes(live_sandbox)
