@@ -6,13 +6,15 @@ like templates are; a symlink that stays inside the project still works.
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import RunCli
 
 from provisioner.config import load_project
 from provisioner.errors import ConfigError
+
+RunCli = Callable[..., tuple[int, str, str]]  # the `run_cli` fixture of tests/config/conftest.py
 
 FIXTURE = Path(__file__).parent / "fixtures" / "good-minimal"
 
