@@ -62,5 +62,3 @@ def check_target(planfile: str, planned: PlanTarget | None, planned_digest: str,
             f"(digest {planned_digest[:19]}… then, {current_digest[:19]}… now); nothing was applied. "
             "Run plan again."
         )
-
-
