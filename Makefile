@@ -8,6 +8,10 @@ STAMP  := $(VENV)/.installed
 COVERAGE_FLOOR ?= 88.5
 COVERAGE := --cov=provisioner --cov-branch --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
+# GitHub Actions workflows checked by actionlint (with shellcheck from the venv on PATH for `run:`)
+WORKFLOWS := examples/ci/provision.yml
+ACTIONLINT = PATH="$(abspath $(BIN)):$$PATH" $(BIN)/actionlint $(WORKFLOWS)
+
 .PHONY: demo test lint typecheck bench clean install fidelity
 
 $(STAMP): pyproject.toml
@@ -23,11 +27,13 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check provisioner tests benchmarks
+	$(ACTIONLINT)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -q $(COVERAGE)
 
 lint: $(STAMP)
 	$(BIN)/ruff check provisioner tests benchmarks
+	$(ACTIONLINT)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

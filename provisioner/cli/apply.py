@@ -20,10 +20,12 @@ from provisioner.cli.project_options import load_project_from_cli, target_option
 from provisioner.errors import ProvisionError
 from provisioner.field.durations import duration_callback
 from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, gate
-from provisioner.plan import Plan, read_plan
+from provisioner.plan import Plan, SavedPlan, read_plan
+from provisioner.plan.planfile_binding import check_target
+from provisioner.plan.planfile_target import project_of, relative_project, target_of
 from provisioner.render import plan_view, render_report_json, render_report_text
 from provisioner.render.text import paint
-from provisioner.session import make_plan, open_session
+from provisioner.session import config_digest, make_plan, open_session
 
 
 def _confirm(plan: Plan, yes: bool) -> bool:
@@ -56,11 +58,24 @@ def _percent(ctx: click.Context, param: click.Parameter, value: str | None) -> f
     return percent
 
 
+def _project_dir(planfile: str, header: SavedPlan, project_dir: str | None) -> str:
+    """--project if given, else the project the plan file names (relative to the plan file)."""
+    if project_dir is not None:
+        return project_dir
+    if header.target is None:
+        raise ProvisionError(f"{planfile} names no project: pass --project DIR")
+    directory = project_of(planfile, header.target)
+    if not directory.is_dir():
+        raise ProvisionError(f"{planfile} was made for the project {header.target.project!r} next to it, "
+                             f"but {directory} is not a directory: pass --project DIR")
+    return str(directory)
+
+
 @click.command()
 @click.argument("source", default=".", metavar="[DIR | PLANFILE]")
 @click.option("--project", "project_dir", default=None, metavar="DIR",
               help="With a plan file: the project whose platform settings and credentials to use "
-                   "(default: the current directory).")
+                   "(default: the project the plan file names, relative to the plan file).")
 @click.option("--env", "env", default=None, metavar="NAME", help="Overlay env/NAME.yaml over the project.")
 @click.option("--var", "variables", multiple=True, metavar="KEY=VALUE", help="Set a template variable.")
 @click.option("--var-file", "var_files", multiple=True, metavar="FILE", help="Variables from a file.")
@@ -107,8 +122,13 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     staged = group_by is not None or canary > 0 or max_failures is not None or wave_size > 1
     rollout = RolloutPolicy(group_by or "site", canary, max_failures, wave_size) if staged else None
     saved = Path(source).is_file()
-    directory = (project_dir or ".") if saved else source
+    header = read_plan(source) if saved else None  # checked again below with the platforms' kinds
+    directory = _project_dir(source, header, project_dir) if header is not None else source
     project = load_project_from_cli(directory, env, variables, var_files)
+    if header is not None:  # before any client is opened: a refused plan reads and writes nothing
+        check_target(source, header.target, header.config_digest,
+                     target_of(project.config, env=env, project=relative_project(directory, source)),
+                     config_digest(project.config), directory=directory)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
                            journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
     options.deadline, options.rollout = deadline, rollout

@@ -18,7 +18,7 @@ TABLE: tuple[tuple[int, str], ...] = (
     (ERROR, "error before any write: configuration, usage, I/O, an API error while reading"),
     (CHANGES, "changes present (`plan --detailed-exitcode`; `check`: data not flowing)"),
     (PARTIAL, "partial apply: some changes applied, some failed or were skipped"),
-    (STALE_PLAN, "stale plan: a saved plan's objects changed since it was made; nothing written"),
+    (STALE_PLAN, "stale plan: a saved plan's objects or configuration changed since; nothing written"),
     (UNSAFE_PLAN, "unsafe plan: thresholds, data loss or protect refused it; nothing written"),
     (AUTHENTICATION, "authentication: credentials rejected (HTTP 401/403 or the token request)"),
     (LOCK_HELD, "lock held: another apply of the stack holds its lease (`--lock-timeout`, `unlock`)"),

@@ -12,6 +12,7 @@ from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, terminal_width, use_color
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
+from provisioner.plan.planfile_target import apply_command, relative_project, target_of
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.session import config_digest, make_plan, open_session
 
@@ -53,9 +54,11 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
     result = event_loop.run(run())
     click.echo(render(result, fmt, stream=sys.stdout), nl=False)
     if out is not None:
-        write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack)
-        env_option = f" --env {env}" if env else ""
-        click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}"
-                   f"{env_option}", err=True)
+        target = target_of(project.config, env=env, project=relative_project(directory, out))
+        write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack,
+                   target=target)
+        # the plan file names its project (relative to itself): the hint needs no --project
+        click.echo(f"Plan saved to {out}; apply it with: {apply_command(out, env, variables, var_files)}",
+                   err=True)
     if detailed_exitcode and result.has_changes:
         sys.exit(EXIT_CHANGES)

@@ -14,9 +14,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from provisioner.config import addresses
+from provisioner.config.confine import leaves_project, outside_issue
 from provisioner.config.emit import emit_yaml
 from provisioner.config.limits import MAX_FILE_BYTES
-from provisioner.config.locations import Locator, SourceMap
+from provisioner.config.locations import Locator, SourceMap, to_location
 from provisioner.config.locations import Path as DocPath
 from provisioner.config.merge import MergedDoc
 from provisioner.config.schema import ProjectConfig
@@ -129,7 +130,11 @@ def _load_overlay(root: Path, display_root: Path, env: str, issues: list[ConfigI
     for suffix in YAML_SUFFIXES:
         path = root / "env" / f"{env}{suffix}"
         if path.is_file():
-            return _read_yaml_file(path, str(display_root / "env" / f"{env}{suffix}"))
+            display = str(display_root / "env" / f"{env}{suffix}")
+            if leaves_project(path, root):
+                issues.append(outside_issue(display))
+                return None
+            return _checked_overlay(_read_yaml_file(path, display), display, issues)
     env_dir = root / "env"
     known = (
         sorted(p.name.split(".")[0] for p in env_dir.iterdir() if p.suffix in YAML_SUFFIXES)
@@ -142,6 +147,18 @@ def _load_overlay(root: Path, display_root: Path, env: str, issues: list[ConfigI
             + (f" (known: {', '.join(known)})" if known else "")
         )
     )
+    return None
+
+
+def _checked_overlay(doc: ParsedDoc, display: str, issues: list[ConfigIssue]) -> ParsedDoc | None:
+    """The overlay if it is a mapping; otherwise an issue at its first value (an empty file: line 1)."""
+    if isinstance(doc.data, dict) or doc.issues:  # a YAML error is reported by the merge
+        return doc
+    found = {type(None): "an empty file", list: "a list", str: "text"}.get(type(doc.data), "a single value")
+    loc = doc.values.get(()) or next(iter(doc.values.values()), None)  # a list: its first item
+    where = to_location(loc) if loc else SourceLocation(display, 1, 1)
+    issues.append(ConfigIssue(f"an env overlay must be a mapping like `platforms: ...`, found {found}; "
+                              "with it --env would change nothing", where))
     return None
 
 
@@ -300,6 +317,9 @@ def _load_project(
                 continue
             rendered[display] = result.text
             doc = parse_yaml(result.text, result.source_map)
+        elif leaves_project(root / rel, root):
+            issues.append(outside_issue(display))
+            continue
         else:
             doc = _read_yaml_file(root / rel, display)
         merged.add(doc)

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from provisioner.config.confine import leaves_project, outside_issue
 from provisioner.config.limits import MAX_CSV_BYTES, MAX_CSV_FIELD, MAX_FILE_BYTES, LimitExceeded, load_json
 from provisioner.config.locations import SourceMap
 from provisioner.config.yamlsource import parse_yaml
@@ -126,7 +127,11 @@ def load_vars_dir(root: Path, issues: list[ConfigIssue]) -> tuple[Variables, Ori
     origins: Origins = {}
     if not directory.is_dir():
         return variables, origins
+    real_root = root.resolve()
     for path in sorted(p for p in directory.iterdir() if p.is_file() and p.suffix.lower() in VAR_SUFFIXES):
+        if leaves_project(path, real_root):
+            issues.append(outside_issue(str(path)))
+            continue
         data, where = load_var_file(path, issues)
         for name, value in data.items():
             if name in origins:

@@ -1,10 +1,12 @@
 """Saved plans: versioned JSON with a checksum, so `apply PLANFILE` does exactly what was reviewed.
 
-Layout: `{"format_version": 3, "created_at", "stack", "config_digest", "plan": {...},
-"preconditions": [...], "checksum": "sha256:<hex>"}`. The checksum is the SHA-256 of the canonical
-JSON (sorted keys, no whitespace, UTF-8) of every other top-level key. `preconditions` lists, per
-touched live object, the server id and the etag/hash that apply re-checks before writing anything.
-Attrs are stored as the plan holds them; providers never put secrets into attrs.
+Layout: `{"format_version": 4, "created_at", "stack", "config_digest", "target": {...},
+"plan": {...}, "preconditions": [...], "checksum": "sha256:<hex>"}`. `target` binds the plan to
+where it was made (`PlanTarget`: env, tenant/gateway, iTwin URL/project, the project directory
+relative to the file). The checksum is the SHA-256 of the canonical JSON (sorted keys, no
+whitespace, UTF-8) of every other top-level key. `preconditions` lists, per touched live object,
+the server id and the etag/hash that apply re-checks before writing anything. Attrs are stored as
+the plan holds them; providers never put secrets into attrs.
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from provisioner.model import Action, Change, FieldChange, UnmanagedObject
 from provisioner.plan.builder import Plan
 from provisioner.plan.estimate import Estimate
 from provisioner.plan.planfile_schema import PlanShapeError, check_plan_file
+from provisioner.plan.planfile_target import PlanTarget
 
 # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
 # 3: changes carry the typed `adopt` and `protected` the engine decides on (reasons are text only)
-FORMAT_VERSION = 3
+# 4: `target` records the env, platform endpoints and project the plan was made for
+FORMAT_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class SavedPlan:
     config_digest: str
     created_at: str
     checksum: str
+    target: PlanTarget | None = None
 
 
 def canonical_json(value: object) -> bytes:
@@ -146,23 +151,25 @@ def preconditions_of(plan: Plan) -> list[dict[str, str | None]]:
     ]
 
 
-def write_plan(plan: Plan, path: Path | str, *, config_digest: str, stack: str) -> str:
-    """Write `plan` to `path` (atomically) and return its checksum."""
+def write_plan(plan: Plan, path: Path | str, *, config_digest: str, stack: str,
+               target: PlanTarget | None = None) -> str:
+    """Write `plan` to `path` (atomically) and return its checksum; `target` binds it (see module doc)."""
     content: dict[str, Any] = {
         "format_version": FORMAT_VERSION,
         "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "stack": stack,
         "config_digest": config_digest,
+        "target": target.to_json() if target is not None else None,
         "plan": plan_to_json(plan),
         "preconditions": preconditions_of(plan),
     }
     digest = checksum(content)
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(target.name + ".tmp")
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
     tmp.write_text(json.dumps({**content, "checksum": digest}, indent=2, ensure_ascii=False) + "\n",
                    encoding="utf-8")
-    tmp.replace(target)
+    tmp.replace(out)
     return digest
 
 
@@ -222,6 +229,7 @@ def read_plan(path: Path | str, *, platforms: Collection[str] | None = None,
             config_digest=data["config_digest"],
             created_at=data["created_at"],
             checksum=recorded,
+            target=PlanTarget.from_json(data["target"]) if data["target"] is not None else None,
         )
     except PlanShapeError as exc:
         raise ProvisionError(f"plan file {source} is malformed: {exc}") from exc

@@ -167,8 +167,22 @@ def check_plan_file(data: dict[str, Any], *, platforms: Collection[str] | None =
             "protected": _list_of(_str), "live_depends_on": _map_of(_list_of(_str)), "estimate": estimate,
         })
 
-    _fields(data, "", {"stack": _str, "config_digest": _str, "created_at": _str, "plan": plan,
-                       "preconditions": _list_of(_precondition)})
+    _fields(data, "", {"stack": _str, "config_digest": _str, "created_at": _str, "target": _target,
+                       "plan": plan, "preconditions": _list_of(_precondition)})
+
+
+def _target(value: Any, path: str) -> None:
+    if value is None:
+        return
+    _fields(value, path, {"env": _opt_str, "project": _str, "insights_hub": _opt_fields(
+        {"tenant": _str, "gateway": _str}), "itwin_iot": _opt_fields({"url": _str, "project": _str})})
+
+
+def _opt_fields(spec: dict[str, Check]) -> Check:
+    def inner(value: Any, path: str) -> None:
+        if value is not None:
+            _fields(value, path, spec)
+    return inner
 
 
 def _precondition(value: Any, path: str) -> None:

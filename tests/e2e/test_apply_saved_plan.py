@@ -7,6 +7,7 @@ loopback; the objects are changed behind the plan's back through the vendor APIs
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -109,8 +110,14 @@ async def test_saved_plan_applies_exactly_its_changes(converged: Path, live_sand
     planfile = tmp_path / "plan.json"
     planned = save_plan(converged, planfile)
     assert planned == [ASSET, SENSOR]
-    # the configuration moves on after the plan was saved: the plan file must not pick that up
+    # the configuration moves on after the plan was saved: the plan is stale (its configuration
+    # digest no longer matches) and nothing is written; back as planned, it applies exactly its changes
     edit(converged / "insights-hub.yaml", "name: Plant Hamburg", "name: Plant Hamburg-Altona")
+    before, writes_before = state(live_sandbox), writes(live_sandbox)
+    refused = apply_saved(converged, planfile)
+    assert refused.returncode == 4 and "configuration" in refused.stderr, refused.stdout + refused.stderr
+    assert (state(live_sandbox), writes(live_sandbox)) == (before, writes_before)
+    edit(converged / "insights-hub.yaml", "name: Plant Hamburg-Altona", "name: Plant Hamburg")
 
     applied = apply_saved(converged, planfile)
     assert applied.returncode == 0, applied.stdout + applied.stderr
@@ -119,8 +126,7 @@ async def test_saved_plan_applies_exactly_its_changes(converged: Path, live_sand
 
     after = provision("plan", str(converged), "--env", "test", "--out", str(tmp_path / "next.json"))
     assert after.returncode == 0, after.stderr
-    remaining = json.loads((tmp_path / "next.json").read_text())["plan"]["changes"]
-    assert [(c["address"], c["action"]) for c in remaining] == [("insights_hub.assets.plant", "update")]
+    assert json.loads((tmp_path / "next.json").read_text())["plan"]["changes"] == []
 
 
 @pytest.mark.parametrize("touched", [ASSET, SENSOR])
@@ -146,12 +152,15 @@ async def test_unrelated_change_does_not_make_a_saved_plan_stale(converged: Path
                                                                  tmp_path: Path) -> None:
     planfile = tmp_path / "plan.json"
     planned = save_plan(converged, planfile)
-    # another object of the same project, and of the same node, changes: neither is in the plan
-    edit(converged / "insights-hub.yaml", "external_id: M-002", "external_id: M-001")
-    edit(converged / "itwin-iot.yaml", "name: North Sector Tilt 2-1 (moved)", "name: North Sector Tilt 2-1")
-    edit(converged / "insights-hub.yaml", "name: Plant Hamburg", "name: Plant Hamburg-Altona")
-    edit(converged / "itwin-iot.yaml", "name: North Sector Tilt 2-2", "name: North Sector Tilt 2-2 (moved)")
-    assert await converge(converged) == [
+    # another object of the same project, and of the same node, changes (applied from another
+    # checkout, so the saved plan's own configuration is unchanged): neither is in the plan
+    other = tmp_path / "other-checkout"
+    shutil.copytree(converged, other)
+    edit(other / "insights-hub.yaml", "external_id: M-002", "external_id: M-001")
+    edit(other / "itwin-iot.yaml", "name: North Sector Tilt 2-1 (moved)", "name: North Sector Tilt 2-1")
+    edit(other / "insights-hub.yaml", "name: Plant Hamburg", "name: Plant Hamburg-Altona")
+    edit(other / "itwin-iot.yaml", "name: North Sector Tilt 2-2", "name: North Sector Tilt 2-2 (moved)")
+    assert await converge(other) == [
         "insights_hub.assets.plant", "itwin_iot.connections.north.devices.logger-2.sensors.tilt-2"]
 
     applied = apply_saved(converged, planfile)
