@@ -103,9 +103,12 @@ def query(store: ItwinStore, body: Any, project: str | None) -> dict[str, Any]:
             raise field_error(400, "must be an ISO-8601 date-time", name)
         bounds.append(moment)
     low, high = bounds
-    stamped = [(_epoch(o["timestamp"]) or 0.0, i, o) for i, o in enumerate(store.observations.get(sensor.id, []))]
+    stored = store.observations.get(sensor.id, [])
+    stamped = [(_epoch(o["timestamp"]) or 0.0, i, o) for i, o in enumerate(stored)]
     chosen = sorted((t, i, o) for t, i, o in stamped
                     if (low is None or t >= low) and (high is None or t <= high))
     page = chosen[: store.settings.observation_page_size]
-    return {"observations": [{"sensorId": o["sensorId"], "timestamp": o["timestamp"], "values": dict(o["values"])}
-                             for _, _, o in page]}
+    return {"observations": [
+        {"sensorId": o["sensorId"], "timestamp": o["timestamp"], "values": dict(o["values"])}
+        for _, _, o in page
+    ]}
