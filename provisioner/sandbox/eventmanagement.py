@@ -4,9 +4,9 @@ and the Event Management v3 read `GET /api/eventmanagement/v3/events` over them.
 MindConnect 3.6.0 says an uploaded event "will be checked against the event mappings to determine
 the asset the event will be stored in", every matching mapping applies, and an event no mapping
 matches "will be stored in the agent asset" (mindconnect-v3-6-0.yaml:32-38). How an event matches
-is not written there; the sandbox's rule (docs/sandbox.md "Events"): the event's `typeId` is the
-mapping's `eventTypeId` and its field `eventTypeFieldName` (top level or in `details`) equals
-`eventTypeFieldValue`. Events live in memory with the time series (not in the state file).
+is not written there; the sandbox's rule (docs/sandbox.md "Agent side"): the event's `typeId` is the
+mapping's `eventTypeId` (switch `event_mapping_needs_type`) and its field `eventTypeFieldName` (top
+level or in `details`) equals `eventTypeFieldValue`. Events live in memory with the time series (not in the state file).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ STANDARD_TYPE = "com.siemens.mindsphere.eventmgmt.event.type.MindSphereStandardE
 EVENT_FIELDS = frozenset({"id", "typeId", "entityId", "correlationId", "severity", "source", "sourceType",
                           "sourceId", "description", "acknowledged", "timestamp"})
 TOP_LEVEL = ("correlationId", "severity", "description", "source", "sourceType", "sourceId")
-DEFAULT_PAGE, MAX_PAGE = 20, 100
+DEFAULT_PAGE = 20
 
 
 def _field_value(event: Doc, name: str) -> Any:
@@ -43,8 +43,8 @@ def _field_value(event: Doc, name: str) -> Any:
     return details.get(name) if isinstance(details, dict) else None
 
 
-def _matches(mapping: Doc, event: Doc) -> bool:
-    if str(event.get("typeId") or STANDARD_TYPE) != mapping["eventTypeId"]:
+def _matches(mapping: Doc, event: Doc, needs_type: bool) -> bool:
+    if needs_type and str(event.get("typeId") or STANDARD_TYPE) != mapping["eventTypeId"]:
         return False
     value = _field_value(event, mapping["eventTypeFieldName"])
     text = value if isinstance(value, str) else json.dumps(value)
@@ -64,7 +64,8 @@ def store_events(ctx: IhContext, agent: Doc, payload: Any, normal_time: Callable
             raise HttpError(400, "severity must be an integer")
         checked.append((event, normal_time(event.get("timestamp")), severity))
     for event, stamp, severity in checked:
-        targets = [m["assetId"] for m in mappings if _matches(m, event)] or [agent["id"]]
+        needs_type = ctx.settings.event_mapping_needs_type
+        targets = [m["assetId"] for m in mappings if _matches(m, event, needs_type)] or [agent["id"]]
         raw = event.get("details")
         details: Doc = raw if isinstance(raw, dict) else {}
         for entity in targets:
@@ -113,7 +114,7 @@ class EventService:
         self.ctx = ctx
 
     async def list_events(self, request: Request) -> Response:
-        page, size = page_params(request, DEFAULT_PAGE, MAX_PAGE)
+        page, size = page_params(request, DEFAULT_PAGE, self.ctx.settings.event_page_max)
         predicate = parse_filter(request.query_params.get("filter"), EVENT_FIELDS - {"timestamp"},
                                  {"timestamp": _timestamp})
         order = parse_sort(request.query_params.get("sort"), EVENT_FIELDS, "timestamp")

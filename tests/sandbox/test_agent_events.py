@@ -10,6 +10,8 @@ import httpx
 from ih_helpers import MC, Clock, Ih
 from test_agent_side import agent_token, assertion, boarding, exchange, mapped_agent, register
 
+from provisioner.sandbox import SandboxSettings
+
 EVENTS = "/api/eventmanagement/v3/events"
 TYPE = "sandbox.connectivity.event.type.Overheat"
 
@@ -94,3 +96,17 @@ async def test_malformed_events_are_refused(
     assert (await exchange(anon, token, event_body({"not": "a list"}))).status_code == 400
     listed = (await client.get(EVENTS)).json()
     assert listed["_embedded"]["events"] == [] and listed["page"]["totalElements"] == 0
+
+
+async def test_switches_field_alone_routes_and_page_cap(
+    client: httpx.AsyncClient, anon: httpx.AsyncClient, ih: Ih, clock: Clock, settings: SandboxSettings
+) -> None:
+    pump, agent = await mapped_agent(ih)
+    await event_mapping(client, agent, pump, "M")
+    token = await onboarded_token(client, anon, agent, clock)
+    settings.event_mapping_needs_type = False
+    settings.event_page_max = 2
+    sent = [{"timestamp": f"2025-06-15T15:00:0{n}Z", "typeId": "other.type", "source": "M"} for n in range(3)]
+    assert (await exchange(anon, token, event_body(sent))).status_code == 200
+    page = (await client.get(EVENTS, params={"filter": json.dumps({"entityId": pump}), "size": 50})).json()
+    assert len(page["_embedded"]["events"]) == 2 and page["page"]["totalElements"] == 3
