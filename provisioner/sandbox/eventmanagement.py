@@ -6,7 +6,8 @@ the asset the event will be stored in", every matching mapping applies, and an e
 matches "will be stored in the agent asset" (mindconnect-v3-6-0.yaml:32-38). How an event matches
 is not written there; the sandbox's rule (docs/sandbox.md "Agent side"): the event's `typeId` is the
 mapping's `eventTypeId` (switch `event_mapping_needs_type`) and its field `eventTypeFieldName` (top
-level or in `details`) equals `eventTypeFieldValue`. Events live in memory with the time series (not in the state file).
+level or in `details`) equals `eventTypeFieldValue`. Events live in memory with the time series (not
+in the state file).
 """
 
 from __future__ import annotations
