@@ -158,3 +158,23 @@ async def test_values_the_service_rejects_are_reported_as_records_rejected(
     assert set(causes.values()) == {expected}
     assert len(causes) == 5 and not report.flowing
 
+
+
+async def test_a_service_without_the_iiot_observation_query_is_named_per_metric(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    project = load_project(copy_example("quickstart", tmp_path))
+    secrets = tmp_path / "secrets"
+    await apply_and_board(project, sandbox, secrets)
+    sandbox.itwin.settings.iiot_observation_query = False  # only api.bentley.com would answer
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        assert session.hub is not None
+        inventory = await read_inventory(session)
+        itwin = itwin_data(session, inventory.itwin_project)
+        await simulate(secrets, duration_s=0, interval_s=1, transport=sandbox.transport(),
+                       feed=project_feed(inventory, itwin))
+        report = await run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=0, itwin=itwin)
+    assert not report.flowing and report.events_delivering == 1 and report.mappings_delivering == 5
+    assert len(report.sensor_metrics) == 4
+    assert {m.cause for m in report.sensor_metrics} == {
+        "the service answers no observation query at this URL (404)"}
