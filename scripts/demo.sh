@@ -78,12 +78,15 @@ for example in $EXAMPLES; do
 done
 
 # From objects to data flowing: boarding files for the devices, a few seconds of simulated
-# devices, then the post-deploy check (exit 0: every agent online, every mapping delivering).
+# devices (with --project also the iTwin sensors' observations and the agents' mapped events), then
+# the post-deploy check (exit 0: every agent online, every mapping and event mapping delivering,
+# every iTwin sensor metric receiving observations).
 if [ -d "$STATE_DIR/examples/quickstart" ]; then
   step "provision boarding examples/quickstart (files 0600 in a 0700 folder; prints paths and expiry)"
   provision boarding "$STATE_DIR/examples/quickstart" --env demo --out "$STATE_DIR/boarding"
-  step "provision simulate (3 s of field agents uploading every data point)"
-  provision simulate "$STATE_DIR/boarding" --duration 3s --interval 1s
+  step "provision simulate --project (3 s: every data point, the mapped events, every iTwin sensor metric)"
+  provision simulate "$STATE_DIR/boarding" --duration 3s --interval 1s \
+    --project "$STATE_DIR/examples/quickstart" --env demo
   step "provision check examples/quickstart: everything flows"
   provision check "$STATE_DIR/examples/quickstart" --env demo --since 5m
 fi

@@ -1,7 +1,7 @@
 """A field agent built from a boarding file, speaking the agent side of the vendor's APIs like
 mindconnect-nodejs `MindConnectAgent`: `/register` with the initial access token (a 3072-bit RSA
 key for RSA_3072), `/oauth/token` with a client assertion, the agent's data source configuration,
-and `/exchange` time series. Its registration is saved (0600) so a restart reuses it: the initial
+and `/exchange` time series and events. Its registration is saved (0600) so a restart reuses it: the initial
 access token works once."""
 
 from __future__ import annotations
@@ -39,18 +39,23 @@ def iso_ms(ts: float) -> str:
 
 def exchange_message(configuration_id: str, records: list[dict[str, Any]]) -> str:
     """multipart/mixed of one multipart/related item: a standardTimeSeries meta part and the data."""
-    meta = {
-        "type": "item",
-        "version": "1.0",
-        "payload": {"type": "standardTimeSeries", "version": "1.0",
-                    "details": {"configurationId": configuration_id}},
-    }
+    return _message({"type": "standardTimeSeries", "version": "1.0",
+                     "details": {"configurationId": configuration_id}}, records)
+
+
+def event_message(events: list[dict[str, Any]]) -> str:
+    """multipart/mixed of one multipart/related item: a businessEvent meta part and the events."""
+    return _message({"type": "businessEvent", "version": "1.0"}, events)
+
+
+def _message(payload: dict[str, Any], data: list[dict[str, Any]]) -> str:
+    meta = {"type": "item", "version": "1.0", "payload": payload}
     return (
         f"--{BOUNDARY}\r\nContent-Type: multipart/related;boundary=mindspherepart\r\n\r\n"
         "--mindspherepart\r\nContent-Type: application/vnd.siemens.mindsphere.meta+json\r\n\r\n"
         f"{json.dumps(meta)}\r\n"
         "--mindspherepart\r\nContent-Type: application/json\r\n\r\n"
-        f"{json.dumps(records)}\r\n"
+        f"{json.dumps(data)}\r\n"
         f"--mindspherepart--\r\n--{BOUNDARY}--\r\n"
     )
 
@@ -177,13 +182,24 @@ class FieldAgent:
         path = self._state_path("sent.json")
         path.write_text(json.dumps(values, indent=1) + "\n", encoding="utf-8")
 
+    def save_events(self, events: list[dict[str, Any]]) -> None:
+        """The events this run sent (`.simulator/<key>.events.json`; no secrets)."""
+        path = self._state_path("events.json")
+        path.write_text(json.dumps(events, indent=1) + "\n", encoding="utf-8")
+
     async def upload(self, configuration_id: str, records: list[dict[str, Any]]) -> None:
+        await self._exchange(exchange_message(configuration_id, records), "upload")
+
+    async def upload_events(self, events: list[dict[str, Any]]) -> None:
+        await self._exchange(event_message(events), "event upload")
+
+    async def _exchange(self, message: str, what: str) -> None:
         headers = {"Authorization": f"Bearer {await self.bearer()}",
                    "Content-Type": f"multipart/mixed; boundary={BOUNDARY}"}
-        response = await self.http.post(f"{self.base}/api/mindconnect/v3/exchange",
-                                        content=exchange_message(configuration_id, records), headers=headers)
+        response = await self.http.post(f"{self.base}/api/mindconnect/v3/exchange", content=message,
+                                        headers=headers)
         if response.status_code != 200:
-            raise ProvisionError(f"{self.key}: upload refused ({response.status_code})")
+            raise ProvisionError(f"{self.key}: {what} refused ({response.status_code})")
 
 
 def _digest(text: str) -> str:

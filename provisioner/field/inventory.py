@@ -1,8 +1,9 @@
-"""What a rollout put in the field: managed agents and declared mappings with their server ids."""
+"""What a rollout put in the field: managed agents, declared mappings and event mappings, and
+iTwin IoT sensors with their metrics, each with its server id."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from provisioner.model import LiveState
 from provisioner.model.address import select
@@ -35,13 +36,41 @@ class MappingItem:
     variable: str
 
 
+@dataclass(frozen=True)
+class EventMappingItem:
+    """A declared event mapping: events of `event_type` whose `field` equals `value` go to the asset."""
+
+    address: str
+    agent_address: str
+    asset: str
+    asset_id: str | None
+    event_type: str
+    event_type_name: str
+    field: str
+    value: str
+
+
+@dataclass(frozen=True)
+class SensorItem:
+    """A managed iTwin IoT sensor: its address, server id (a slash path) and declared metrics."""
+
+    address: str
+    sensor_id: str
+    metrics: tuple[str, ...]
+
+
 @dataclass
 class Inventory:
     agents: list[AgentItem]
     mappings: list[MappingItem]
-    missing: list[str]  # declared agents or mappings that are not live (apply has not run)
+    missing: list[str]  # declared objects that are not live (apply has not run)
     live: dict[str, LiveState]
-    itwin_sensors: int = 0  # declared iTwin IoT sensors (check reads no observations of them)
+    event_mappings: list[EventMappingItem] = field(default_factory=list)
+    sensors: list[SensorItem] = field(default_factory=list)
+    itwin_project: str | None = None
+
+    def agent_key(self, agent_address: str) -> str:
+        return agent_address.split(".")[2]
 
 
 def _asset_id(ref: str, hub: LiveState) -> str | None:
@@ -61,8 +90,9 @@ async def read_inventory(session: Session, targets: tuple[str, ...] = ()) -> Inv
     agents: list[AgentItem] = []
     mappings: list[MappingItem] = []
     missing: list[str] = []
+    events: list[EventMappingItem] = []
     for resource in desired:
-        if resource.kind not in (kinds.AGENT, kinds.MAPPING):
+        if resource.kind not in (kinds.AGENT, kinds.MAPPING, kinds.EVENT_MAPPING):
             continue
         agent_address = ".".join(resource.address.split(".")[:3])
         if resource.address not in chosen and agent_address not in chosen:
@@ -72,14 +102,32 @@ async def read_inventory(session: Session, targets: tuple[str, ...] = ()) -> Inv
             missing.append(resource.address)
             continue
         attrs = resource.attrs
-        if resource.kind == kinds.AGENT:
+        if resource.kind == kinds.EVENT_MAPPING:
+            asset = str(attrs["asset"])
+            events.append(EventMappingItem(resource.address, agent_address, asset, _asset_id(asset, hub),
+                                           str(attrs["event_type"]), str(attrs["event_type_name"]),
+                                           str(attrs["field"]), str(attrs["value"])))
+        elif resource.kind == kinds.AGENT:
             agents.append(AgentItem(resource.address.split(".")[2], resource.address, found.server_id,
                                     str(attrs.get("security_profile") or "SHARED_SECRET")))
         else:
             asset = str(attrs["asset"])
             mappings.append(MappingItem(resource.address, agent_address, str(attrs["data_point"]), asset,
                                         _asset_id(asset, hub), str(attrs["aspect"]), str(attrs["variable"])))
+    itwin_live = live.get("itwin_iot", LiveState())
     itwin = session.providers.get("itwin_iot")
-    sensors = [r.address for r in (itwin.desired() if itwin is not None else []) if r.kind == SENSOR]
-    chosen_sensors = select(sensors, targets) if targets else set(sensors)
-    return Inventory(agents, mappings, missing, live, len(chosen_sensors))
+    declared = [r for r in (itwin.desired() if itwin is not None else []) if r.kind == SENSOR]
+    wanted = select([r.address for r in declared], targets) if targets else {r.address for r in declared}
+    sensors: list[SensorItem] = []
+    for resource in declared:
+        if resource.address not in wanted:
+            continue
+        found = itwin_live.managed.get(resource.address)
+        if found is None:
+            missing.append(resource.address)
+            continue
+        metrics = tuple(str(m["metric"]) for m in resource.attrs.get("metrics") or [])
+        sensors.append(SensorItem(resource.address, found.server_id, metrics))
+    settings = session.config.platforms.itwin_iot
+    return Inventory(agents, mappings, missing, live, events, sensors,
+                     settings.project if settings is not None else None)

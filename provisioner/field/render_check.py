@@ -17,18 +17,12 @@ def _calls(report: CheckReport) -> str:
             f"{plural(report.inventory_calls, 'call')} reading the managed objects")
 
 
-def itwin_note(report: CheckReport) -> str | None:
-    """The line saying iTwin IoT sensors were skipped, when the project declares any."""
-    if not report.itwin_sensors:
-        return None
-    return (f"iTwin IoT: {plural(report.itwin_sensors, 'sensor')} not checked "
-            "(check does not read observations yet)")
-
-
 def problems(report: CheckReport) -> list[tuple[str, str]]:
     out = [(address, "declared but not live (run `provision apply`)") for address in report.missing]
     out += [(a.address, str(a.cause)) for a in report.agents if a.cause]
     out += [(m.address, str(m.cause)) for m in report.mappings if m.cause]
+    out += [(e.address, str(e.cause)) for e in report.events if e.cause]
+    out += [(m.address, str(m.cause)) for m in report.sensor_metrics if m.cause]
     return out
 
 
@@ -41,8 +35,6 @@ def render_check_text(report: CheckReport) -> str:
         lines += [f"  {address}: {cause}" for address, cause in issues]
     else:
         lines.append("Everything flows.")
-    note = itwin_note(report)
-    lines += ["", note] if note else []
     lines += ["", _calls(report)]
     return "\n".join(lines) + "\n"
 
@@ -55,8 +47,6 @@ def render_check_markdown(report: CheckReport) -> str:
         lines += [f"| `{address}` | {cause} |" for address, cause in issues]
     else:
         lines.append("Everything flows.")
-    note = itwin_note(report)
-    lines += ["", note] if note else []
     lines += ["", f"_{_calls(report)}_"]
     return "\n".join(lines) + "\n"
 
@@ -67,12 +57,12 @@ def render_check_json(report: CheckReport) -> str:
         "flowing": report.flowing,
         "agents": [asdict(a) for a in report.agents],
         "mappings": [asdict(m) for m in report.mappings],
+        "event_mappings": [asdict(e) for e in report.events],
+        "sensor_metrics": [asdict(m) for m in report.sensor_metrics],
         "missing": report.missing,
         "calls": report.calls,
         "minimum_calls_per_round": report.minimum_calls,
         "rounds": report.rounds,
         "inventory_calls": report.inventory_calls,
-        "itwin_sensors_not_checked": report.itwin_sensors,
-        "notes": [note for note in (itwin_note(report),) if note],
     }
     return json.dumps(doc, indent=2) + "\n"

@@ -97,7 +97,7 @@ def error_response(
 
 def service_for_path(path: str) -> Service:
     """Which service (and so which error shape) a request path belongs to."""
-    if path.startswith("/api/assetmanagement/"):
+    if path.startswith(("/api/assetmanagement/", "/api/eventmanagement/")):
         return "am"
     if path.startswith("/api/mindconnect/v3/eventMappings"):
         return "evm"

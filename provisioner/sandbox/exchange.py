@@ -1,9 +1,10 @@
-"""MindConnect v3 `/exchange` (time series from onboarded agents) and `/recoverableRecords`.
+"""MindConnect v3 `/exchange` (time series and events from onboarded agents) and `/recoverableRecords`.
 
 Each value is stored by the agent's data point mappings in force: a VALID mapping writes the value,
 typed by the variable, into the mapped asset/aspect/variable; a value whose data point has no valid
 mapping (or that does not parse as the variable's type, or that names another configuration) is not
-stored in any variable but kept as a recoverable record with its `dropReason`.
+stored in any variable but kept as a recoverable record with its `dropReason`. Events
+(`businessEvent` items) are stored by the agent's event mappings (sandbox.eventmanagement).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from starlette.routing import BaseRoute, Route
 from provisioner.sandbox.auth_ih import bearer_token
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError, error_response
+from provisioner.sandbox.eventmanagement import store_events
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
 from provisioner.sandbox.handlers import ih_route, json_response
 from provisioner.sandbox.mindconnect import MappingService
@@ -128,6 +130,9 @@ class ExchangeService:
 
     def _store(self, agent: Doc, meta: Doc, payload: Any, correlation: str) -> None:
         kind = meta["payload"].get("type")
+        if kind == "businessEvent":
+            store_events(self.ctx, agent, payload, normal_time, correlation)
+            return
         if kind != "standardTimeSeries":
             self._drop(agent, correlation, f"Payload type '{kind}' is not supported by the sandbox")
             return

@@ -15,7 +15,8 @@ def itwin_settings(settings: SandboxSettings) -> ItwinSettings:
     """The iTwin half's settings from the sandbox's `itwin_*` fields."""
     return ItwinSettings(project=settings.itwin_project, api_key=settings.itwin_api_key,
                          node_props_at_creation=settings.itwin_node_props_at_creation,
-                         node_updates=settings.itwin_node_updates)
+                         node_updates=settings.itwin_node_updates,
+                         iiot_observation_query=settings.itwin_iiot_observation_query)
 
 
 class ItwinHalf:

@@ -20,6 +20,7 @@ from provisioner.sandbox.agentmanagement import AgentService
 from provisioner.sandbox.assetmanagement import build_asset_management_routes
 from provisioner.sandbox.auth_ih import Signer, build_auth_routes
 from provisioner.sandbox.context import IhContext
+from provisioner.sandbox.eventmanagement import EventService
 from provisioner.sandbox.exchange import ExchangeService
 from provisioner.sandbox.faults import FaultInjector
 from provisioner.sandbox.iottimeseries import TimeSeriesService
@@ -88,6 +89,7 @@ class Sandbox:
             *mappings.routes(),
             *ExchangeService(self.ctx, mappings).routes(),
             *TimeSeriesService(self.ctx, mappings).routes(),
+            *EventService(self.ctx).routes(),
             *self.itwin.routes,
             *build_admin_routes(self),
         ])

@@ -50,6 +50,10 @@ class SandboxSettings:
     # agent side (docs/sandbox.md, "Agent side"): inference where the spec is silent
     agent_online_window_s: float = 60.0  # ONLINE while seen (token or upload) this recently
     boarding_renewal: Literal["post", "none"] = "post"  # POST .../boarding/configuration renews the IAT
+    # events (docs/sandbox.md, "Agent side"): an event mapping routes an event only of its event type
+    # (off: its field and value alone); Event Management pages hold at most this many events
+    event_mapping_needs_type: bool = True
+    event_page_max: int = 100
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"
@@ -57,6 +61,8 @@ class SandboxSettings:
     itwin_node_props_at_creation: bool = False
     # integrate accepts node-level updates (an inference; off = refused with 422)
     itwin_node_updates: bool = True
+    # iiot serves Query Raw Data at POST /api/data/observations (an inference; off = 404 there)
+    itwin_iiot_observation_query: bool = True
     # request input limits (inference: the vendors document a 413 but not its size; see input_guard)
     max_body_bytes: int = 10 * 1024 * 1024
     max_json_depth: int = 64

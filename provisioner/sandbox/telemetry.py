@@ -1,5 +1,6 @@
-"""What agents sent: time series by (asset id, aspect name) and the recoverable records of data the
-service could not store. Kept in memory only (not in the state file): a restart starts with no data."""
+"""What agents sent: time series by (asset id, aspect name), events (Event Management documents)
+and the recoverable records of data the service could not store. Kept in memory only (not in the
+state file): a restart starts with no data."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ Doc = dict[str, Any]
 @dataclass
 class Telemetry:
     """Time series records `{_time, <variable>: value, ...}` keyed by `(entityId, propertySetName)`
-    and `_time`, plus recoverable records in arrival order."""
+    and `_time`, plus events and recoverable records in arrival order."""
 
     series: dict[tuple[str, str], dict[str, Doc]] = field(default_factory=dict)
     recoverable: list[Doc] = field(default_factory=list)
+    events: list[Doc] = field(default_factory=list)
 
     def write(self, entity_id: str, aspect: str, time: str, values: Doc) -> None:
         """Merge `values` into the record at `time` (later writes of a variable win)."""

@@ -11,11 +11,14 @@ import pytest
 
 
 def test_one_site_minimum_is_the_hand_count() -> None:
-    # 1 boarding status + 1 online status, 1 mapping page, 2 asset aspects, 1 recoverable-records page
-    assert bench.fleet_minimum(1) == 6
-    assert bench.fleet_minimum(2) == 10
+    # 1 boarding status + 1 online status, 1 mapping page, 2 asset aspects, 1 recoverable-records page,
+    # 1 events page, 2 sensor observation queries
+    assert bench.fleet_minimum(1) == 9
+    assert bench.fleet_minimum(2) == 15
     # mapping pages grow by one every 2000 mappings (334 sites = 2,004 mappings -> 2 pages)
-    assert bench.fleet_minimum(334) - bench.fleet_minimum(333) == 4 + 1
+    assert bench.fleet_minimum(334) - bench.fleet_minimum(333) == 6 + 1
+    # event pages grow by one every 100 events (one per site)
+    assert bench.fleet_minimum(101) - bench.fleet_minimum(100) == 6 + 1
 
 
 @pytest.mark.parametrize("sites", [1, 2])

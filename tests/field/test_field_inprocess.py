@@ -18,7 +18,8 @@ from provisioner.field.agent import FieldAgent, iso_ms
 from provisioner.field.boarding import write_boarding_files
 from provisioner.field.check import run_check
 from provisioner.field.inventory import read_inventory
-from provisioner.field.simulate import simulate
+from provisioner.field.itwin_data import itwin_data
+from provisioner.field.simulate import project_feed, simulate
 from provisioner.pipeline import ApplyOptions, apply_plan
 from provisioner.providers.insights_hub.field_client import FieldClient
 from provisioner.sandbox import Sandbox
@@ -49,12 +50,16 @@ async def test_rsa_3072_agent_onboards_uploads_and_check_waits_until_it_flows(
         first = await run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=0)
         assert not first.flowing and first.rounds == 1
 
+        itwin = itwin_data(session, inventory.itwin_project)
+
         async def later() -> None:
             await asyncio.sleep(0.3)
-            await simulate(secrets, duration_s=0, interval_s=1, transport=sandbox.transport())
+            await simulate(secrets, duration_s=0, interval_s=1, transport=sandbox.transport(),
+                           feed=project_feed(inventory, itwin))
 
         waited, _ = await asyncio.gather(
-            run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=5, poll_s=0.2), later()
+            run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=5, poll_s=0.2, itwin=itwin),
+            later(),
         )
     assert waited.flowing and waited.rounds > 1, waited.summary()
     assert (secrets / ".simulator" / "acme-motor-agent.key.pem").stat().st_mode & 0o077 == 0
@@ -85,13 +90,29 @@ async def test_a_fleet_flows_end_to_end_with_the_values_simulate_sent(
     project = load_project(make_fleet(tmp_path / "fleet", 3))
     secrets = tmp_path / "secrets"
     await apply_and_board(project, sandbox, secrets)
-    runs = await simulate(secrets, duration_s=1, interval_s=0.5, transport=sandbox.transport(), seed=3)
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        inventory = await read_inventory(session)
+        feed = project_feed(inventory, itwin_data(session, inventory.itwin_project), event_every=2)
+        runs = await simulate(secrets, duration_s=1.5, interval_s=0.5, transport=sandbox.transport(), seed=3,
+                              feed=feed)
     async with open_session(project.config, transport=sandbox.transport()) as session:
         assert session.hub is not None
-        report = await run_check(
-            FieldClient(session.hub), await read_inventory(session), since_s=60, wait_s=0
-        )
-    assert report.flowing and report.summary() == "3/3 agents online, 18/18 mappings delivering"
+        inventory = await read_inventory(session)
+        report = await run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=0,
+                                 itwin=itwin_data(session, inventory.itwin_project))
+    assert report.flowing and report.summary() == (
+        "3/3 agents online, 18/18 mappings delivering, 3/3 event mappings delivering, "
+        "9/9 sensor metrics receiving observations")
+    # events every 2nd interval of 3: the first and the third; check reports the last one sent
+    sent_events = {e.mapping: e for run in runs for e in run.events}
+    assert len([e for run in runs for e in run.events]) == 6
+    assert {e.address: e.latest_time for e in report.events} == {
+        address: e.timestamp for address, e in sent_events.items()}
+    stored = {(e["timestamp"], e["typeId"], e["source"]) for e in sandbox.ctx.telemetry.events}
+    assert {(e.timestamp, e.type_id, e.value) for run in runs for e in run.events} == stored
+    observed = {(o.sensor, m): (o.timestamp, v) for o in feed.sent for m, v in o.values.items()}
+    assert len(feed.sent) == 3 * 6  # 6 sensors, 3 intervals
+    assert {(m.sensor, m.metric): (m.latest_time, m.latest_value) for m in report.sensor_metrics} == observed
     last = {(s.agent, s.data_point): s for run in runs for s in run.sent}
     for mapping in report.mappings:
         agent_key = mapping.agent_address.split(".")[2]
@@ -137,3 +158,23 @@ async def test_values_the_service_rejects_are_reported_as_records_rejected(
     assert set(causes.values()) == {expected}
     assert len(causes) == 5 and not report.flowing
 
+
+
+async def test_a_service_without_the_iiot_observation_query_is_named_per_metric(
+    tmp_path: Path, sandbox: Sandbox
+) -> None:
+    project = load_project(copy_example("quickstart", tmp_path))
+    secrets = tmp_path / "secrets"
+    await apply_and_board(project, sandbox, secrets)
+    sandbox.itwin.settings.iiot_observation_query = False  # only api.bentley.com would answer
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        assert session.hub is not None
+        inventory = await read_inventory(session)
+        itwin = itwin_data(session, inventory.itwin_project)
+        await simulate(secrets, duration_s=0, interval_s=1, transport=sandbox.transport(),
+                       feed=project_feed(inventory, itwin))
+        report = await run_check(FieldClient(session.hub), inventory, since_s=60, wait_s=0, itwin=itwin)
+    assert not report.flowing and report.events_delivering == 1 and report.mappings_delivering == 5
+    assert len(report.sensor_metrics) == 4
+    assert {m.cause for m in report.sensor_metrics} == {
+        "the service answers no observation query at this URL (404)"}

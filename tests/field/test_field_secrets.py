@@ -1,8 +1,9 @@
 """Secrets: no initial access token (before and after `--rotate`), client secret (before and after a
 rotation), registration access token (before and after), agent access token (every `/oauth/token`
-result) or RSA_3072 private key appears in stdout or stderr of any field command (successes and
-failures), in a plan, or in any file outside the secrets folders; boarding files are 0600 in a 0700
-folder; check exits 2 before devices onboard."""
+result), RSA_3072 private key or the project's own credentials (the tenant client secret and the
+iTwin API key `simulate --project` and `check` use for observations and events) appears in stdout
+or stderr of any field command (successes and failures), in a plan, or in any file outside the
+secrets folders; boarding files are 0600 in a 0700 folder; check exits 2 before devices onboard."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from cli import provision
-from harness import LiveSandbox, copy_example
+from harness import DEMO_ENV, LiveSandbox, copy_example
 
 from provisioner.field.boarding import write_secret_file
 
@@ -56,7 +57,8 @@ def test_no_token_or_secret_in_any_output(
     content = json.loads(board_file.read_text())["content"]
     iat = content["iat"]
     assert iat != iat_before_rotation
-    assert run("simulate", str(secrets), "--duration", "1s").returncode == 0
+    fed = run("simulate", str(secrets), "--duration", "1s", "--project", str(project), "--env", "test")
+    assert fed.returncode == 0 and "iTwin IoT: 2 sensors sent" in fed.stdout, fed.stdout + fed.stderr
     registration_file = secrets / ".simulator" / f"{AGENT}.registration.json"
     assert stat.S_IMODE(registration_file.stat().st_mode) == 0o600
     saved = json.loads(registration_file.read_text())
@@ -90,7 +92,8 @@ def test_no_token_or_secret_in_any_output(
     assert replaced.returncode == 0, replaced.stdout + replaced.stderr
     rsa_secrets = tmp_path / "secrets-rsa"
     assert run("boarding", str(project), "--env", "test", "--out", str(rsa_secrets)).returncode == 0
-    rsa_run = run("simulate", str(rsa_secrets), "--duration", "0s")
+    rsa_run = run("simulate", str(rsa_secrets), "--duration", "0s", "--project", str(project),
+                  "--env", "test")
     assert rsa_run.returncode == 0, rsa_run.stderr
     run("check", str(project), "--env", "test", "--format", "json")
     key_pem = (rsa_secrets / ".simulator" / f"{AGENT}.key.pem").read_text()
@@ -107,6 +110,7 @@ def test_no_token_or_secret_in_any_output(
         first["registration_access_token"], second["registration_access_token"],
         rsa_registration["response"]["registration_access_token"],
         *agent_tokens, *(token for _, token in signed), *key_lines,
+        DEMO_ENV["MDSP_CLIENT_SECRET"], DEMO_ENV["ITWIN_IOT_API_KEY"],
     ]
     for result in outputs:
         for value in secret_values:

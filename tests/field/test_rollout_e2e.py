@@ -1,5 +1,6 @@
-"""End to end on a sandbox served on loopback: apply the quickstart → boarding → simulate → check
-exits 0 and reports exactly the values (and timestamps) simulate sent."""
+"""End to end on a sandbox served on loopback: apply the quickstart → boarding → simulate --project →
+check exits 0 and reports exactly the values, events and iTwin observations (and timestamps)
+simulate sent; a sensor metric and an event mapping never fed are found and named (exit 2)."""
 
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
     assert ids["insights_hub.agents.acme-motor-agent"] == doc["content"]["clientId"]
     assert ids["insights_hub.assets.acme-motor"] and list(ids) == sorted(ids)
 
-    simulated = provision("simulate", str(secrets), "--duration", "2s", "--interval", "1s", "--seed", "7")
+    simulated = provision("simulate", str(secrets), "--duration", "2s", "--interval", "1s", "--seed", "7",
+                          "--project", str(project), "--env", "test")
     assert simulated.returncode == 0, simulated.stderr
     assert "acme-motor-agent: onboarded; 2 uploads of" in simulated.stdout
 
@@ -66,16 +68,28 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
         assert value["latest_time"] == last[point]["timestamp"], point
         assert same_value(last[point]["value"], value["latest_value"]), (point, value, last[point])
     assert report["calls"] >= report["minimum_calls_per_round"] > 0
-    skipped = "iTwin IoT: 2 sensors not checked (check does not read observations yet)"
-    assert report["itwin_sensors_not_checked"] == 2 and report["notes"] == [skipped]
+    assert report["summary"] == ("1/1 agents online, 5/5 mappings delivering, 1/1 event mappings delivering, "
+                                 "4/4 sensor metrics receiving observations")
+    events = json.loads((secrets / ".simulator" / "acme-motor-agent.events.json").read_text())
+    assert len(events) == 1  # every 10th interval from the first: 1 of 2
+    (event,) = report["event_mappings"]
+    assert (event["address"], event["latest_time"], event["cause"]) == (events[0]["mapping"],
+                                                                      events[0]["timestamp"], None)
+    observed = json.loads((secrets / ".simulator" / "itwin.sent.json").read_text())
+    assert len(observed) == 2 * 2  # 2 sensors, 2 intervals
+    last_obs = {(o["sensor"], m): (o["timestamp"], v) for o in observed for m, v in o["values"].items()}
+    assert {(m["sensor"], m["metric"]): (m["latest_time"], m["latest_value"])
+            for m in report["sensor_metrics"]} == last_obs
     for fmt in ("text", "markdown"):
         shown = provision("check", str(project), "--env", "test", "--format", fmt, "--since", "5m")
-        assert shown.returncode == 0 and skipped in shown.stdout.splitlines(), shown.stdout
+        assert shown.returncode == 0 and "Everything flows." in shown.stdout, shown.stdout
+        assert "not checked" not in shown.stdout
 
     points = len({v["data_point"] for v in sent})
     assert simulated.stdout.splitlines() == [
-        f"acme-motor-agent: onboarded; 2 uploads of {points} data points",
+        f"acme-motor-agent: onboarded; 2 uploads of {points} data points; 1 event",
         f"1 agent sent {2 * points} values",
+        "iTwin IoT: 2 sensors sent 8 observed values in 2 uploads",
     ]
 
     again = provision("simulate", str(secrets), "--duration", "0s")
@@ -84,3 +98,31 @@ def test_apply_boarding_simulate_check_reports_the_sent_values(
         f"acme-motor-agent: reused its registration; 1 upload of {points} data points",
         f"1 agent sent {points} values",
     ]
+
+
+def test_a_sensor_metric_and_an_event_mapping_never_fed_are_named(
+    tmp_path: Path, live_sandbox: LiveSandbox
+) -> None:
+    project = rolled_out(tmp_path, live_sandbox)
+    secrets = tmp_path / "secrets"
+    assert provision("boarding", str(project), "--env", "test", "--out", str(secrets)).returncode == 0
+    ids = json.loads(provision("outputs", str(project), "--env", "test").stdout)
+    (event_mapping,) = [a for a in ids if ".event_mappings." in a]
+    tilt_1 = "itwin_iot.connections.north.devices.logger-2.sensors.tilt-1"
+    tilt_2 = "itwin_iot.connections.north.devices.logger-2.sensors.tilt-2"
+    simulated = provision("simulate", str(secrets), "--duration", "0s", "--project", str(project),
+                          "--env", "test", "--omit", f"{tilt_1}:Alignment_Right_SD", "--omit", tilt_2,
+                          "--omit", event_mapping)
+    assert simulated.returncode == 0, simulated.stderr
+    checked = provision("check", str(project), "--env", "test", "--since", "5m")
+    assert checked.returncode == 2, checked.stdout + checked.stderr
+    lines = checked.stdout.splitlines()
+    assert lines[0] == ("1/1 agents online, 5/5 mappings delivering, 0/1 event mappings delivering, "
+                        "1/4 sensor metrics receiving observations")
+    problems = {line.split(": ", 1)[0].strip(): line.split(": ", 1)[1] for line in lines
+                if line.startswith("  ")}
+    assert set(problems) == {event_mapping, f"{tilt_1}.metrics.Alignment_Right_SD",
+                             f"{tilt_2}.metrics.Tilt_X", f"{tilt_2}.metrics.Tilt_Y"}
+    assert problems[event_mapping].startswith("no event since ")
+    assert problems[f"{tilt_1}.metrics.Alignment_Right_SD"].startswith("metric missing from the sensor's")
+    assert problems[f"{tilt_2}.metrics.Tilt_X"].endswith("(the device is not uploading)")

@@ -1,9 +1,10 @@
-"""Observations: `POST …/data/upload` and the per-sensor metric list of `POST /api/sensors/metrics`."""
+"""Observations: `POST …/data/upload`, the raw-data query `POST …/data/observations` and the
+per-sensor metric list of `POST /api/sensors/metrics`."""
 
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from provisioner.sandbox.itwin_iot.catalogue import sensor_metric_ids, sensor_metrics
@@ -11,14 +12,19 @@ from provisioner.sandbox.itwin_iot.errors import ApiError, field_error
 from provisioner.sandbox.itwin_iot.store import ItwinStore
 
 
-def _parse_timestamp(value: Any) -> bool:
+def _epoch(value: Any) -> float | None:
+    """Epoch seconds of an ISO-8601 timestamp (UTC when it names no zone); None if it is not one."""
     if not isinstance(value, str):
-        return False
+        return None
     try:
-        datetime.fromisoformat(value.replace("Z", "+00:00"))
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        return False
-    return True
+        return None
+    return (stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)).timestamp()
+
+
+def _parse_timestamp(value: Any) -> bool:
+    return _epoch(value) is not None
 
 
 def _validate(store: ItwinStore, index: int, obs: Any, project: str | None) -> dict[str, Any]:
@@ -74,3 +80,35 @@ def metrics_by_sensor(store: ItwinStore, body: Any, project: str) -> dict[str, A
         if sensor is not None and sensor.kind == "sensor" and sensor.project == project:
             out[sensor.id] = sensor_metrics(sensor.props)
     return {"metricsBySensor": out}
+
+
+def query(store: ItwinStore, body: Any, project: str | None) -> dict[str, Any]:
+    """Query Raw Data: `{sensorId, startDate?, endDate?}` (both bounds inclusive) ->
+    `{"observations":[{sensorId,timestamp,values}]}`, oldest first, at most
+    `observation_page_size` of them; a client reads on from the last timestamp it got (inferences,
+    docs/sandbox-itwin.md "Data query")."""
+    if not isinstance(body, dict):
+        raise field_error(400, "must not be null", "sensorId")
+    sensor_id = body.get("sensorId")
+    if not isinstance(sensor_id, str) or not sensor_id:
+        raise field_error(400, "must not be null", "sensorId")
+    sensor = store.entities.get(sensor_id)
+    if sensor is None or sensor.kind != "sensor" or (project is not None and sensor.project != project):
+        raise field_error(400, f"Sensor {sensor_id} does not exist", "sensorId")
+    bounds = []
+    for name in ("startDate", "endDate"):
+        raw = body.get(name)
+        moment = _epoch(raw) if raw is not None else None
+        if raw is not None and moment is None:
+            raise field_error(400, "must be an ISO-8601 date-time", name)
+        bounds.append(moment)
+    low, high = bounds
+    stored = store.observations.get(sensor.id, [])
+    stamped = [(_epoch(o["timestamp"]) or 0.0, i, o) for i, o in enumerate(stored)]
+    chosen = sorted((t, i, o) for t, i, o in stamped
+                    if (low is None or t >= low) and (high is None or t <= high))
+    page = chosen[: store.settings.observation_page_size]
+    return {"observations": [
+        {"sensorId": o["sensorId"], "timestamp": o["timestamp"], "values": dict(o["values"])}
+        for _, _, o in page
+    ]}

@@ -108,6 +108,16 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
 
         return handler
 
+    def observations(surface: Surface) -> Handler:
+        async def handler(request: Request, _: Principal) -> Response:
+            if surface == "iiot" and not store.settings.iiot_observation_query:
+                raise field_error(404, "No handler found for POST /api/data/observations", "path")
+            values = _project_values(request, surface)
+            project = store.resolve_project(values, default=False) if values else None
+            return FastJSONResponse(data.query(store, await _json_body(request), project))
+
+        return handler
+
     async def sensor_metrics(request: Request, _: Principal) -> Response:
         default = not store.settings.require_project_on_writes
         project = store.resolve_project(_project_values(request, "iiot"), default=default)
@@ -130,6 +140,7 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
         Route("/api/integrations/integrate", guarded("iiot", integrate("iiot")), methods=["POST"]),
         Route("/api/integrations/{raw:path}", guarded("iiot", tree), methods=["POST"]),
         Route("/api/data/upload", guarded("iiot", upload("iiot")), methods=["POST"]),
+        Route("/api/data/observations", guarded("iiot", observations("iiot")), methods=["POST"]),
         Route(
             "/sensor-data/integrations/nodes",
             guarded("sensor-data", sd_nodes, "sensor-data:read"),
@@ -137,6 +148,11 @@ def build_routes(store: ItwinStore) -> list[BaseRoute]:
         Route(
             "/sensor-data/integrations/integrate",
             guarded("sensor-data", integrate("sensor-data"), "sensor-data:modify"),
+            methods=["POST"],
+        ),
+        Route(
+            "/sensor-data/data/observations",
+            guarded("sensor-data", observations("sensor-data"), "sensor-data:read"),
             methods=["POST"],
         ),
         Route(

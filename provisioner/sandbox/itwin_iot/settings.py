@@ -43,6 +43,12 @@ class ItwinSettings:
     sensor_data_accepts_api_key: bool = False
     # Reject uploaded values whose metric the sensor does not define.
     strict_upload_metrics: bool = True
+    # Query Raw Data is documented on api.bentley.com only (`POST /sensor-data/data/observations`);
+    # on: iiot.bentley.com serves the same query at `POST /api/data/observations` (the pair of its
+    # `/api/data/upload`; an inference). Off: 404 there.
+    iiot_observation_query: bool = True
+    # Most observations one query answers (oldest first; undocumented, a choice).
+    observation_page_size: int = 1000
 
     def projects(self) -> dict[str, str]:
         """All projects as asset id -> internal id."""
