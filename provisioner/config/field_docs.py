@@ -29,6 +29,12 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "platforms": "How to reach each platform: endpoints, credentials, rate limits.",
         "insights_hub": "Siemens Insights Hub resources: aspect types, asset types, assets and agents.",
         "itwin_iot": "Bentley iTwin IoT resources: connections with their devices and sensors.",
+        "moved": "Key renames that keep the live object (its server id and time series): "
+                 "[{from: ADDRESS, to: ADDRESS}]; no-ops once applied, so they may stay.",
+    },
+    "Move": {
+        "source": "The old address (`from`): no longer declared in the configuration.",
+        "to": "The new address: declared in the configuration (or the `from` of a later move).",
     },
     "Platforms": {
         "insights_hub": "The Insights Hub tenant: tenant, gateway or region, auth, rate_limits.",

@@ -377,6 +377,16 @@ class ItwinIot(Model):
 # --------------------------------------------------------------------------- project
 
 
+class Move(Model):
+    """A `moved:` block: the object configured at `from` is configured at `to` now. It keeps its
+    server id (and time series); only its key, owner marker and changed fields are updated."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: Annotated[str, Field(alias="from", min_length=1)]
+    to: Annotated[str, Field(min_length=1)]
+
+
 class ProjectConfig(Model):
     """The merged desired state of a project directory."""
 
@@ -384,3 +394,4 @@ class ProjectConfig(Model):
     platforms: Platforms = Field(default_factory=Platforms)
     insights_hub: InsightsHub = Field(default_factory=InsightsHub)
     itwin_iot: ItwinIot = Field(default_factory=ItwinIot)
+    moved: list[Move] = Field(default_factory=list)

@@ -28,7 +28,7 @@ def test_round_trip_keeps_every_field(tmp_path: Path, store: FakeStore) -> None:
     assert saved.plan == plan
     assert (saved.stack, saved.config_digest, saved.checksum) == ("plant", "sha256:abc", digest)
     data = json.loads(path.read_text())
-    assert data["format_version"] == 3
+    assert data["format_version"] == 4
     assert data["preconditions"] == [
         {"address": c.address, "server_id": c.server_id, "precondition": c.precondition}
         for c in plan.changes if c.server_id
@@ -109,5 +109,5 @@ def test_a_version_2_file_without_typed_fields_asks_to_plan_again(tmp_path: Path
         del change["adopt"], change["protected"]
     data["checksum"] = checksum(data)
     path.write_text(json.dumps(data))
-    with pytest.raises(ProvisionError, match="version 2; this provision reads version 3: run plan again"):
+    with pytest.raises(ProvisionError, match="version 2; this provision reads version 4: run plan again"):
         read_plan(path)

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model import Deferred, LiveResource, LiveState, Moves, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
@@ -53,6 +53,8 @@ class Interpretation:
     root_id: str | None = None
     asset_address: dict[str, str] = field(default_factory=dict)
     agent_address: dict[str, str] = field(default_factory=dict)
+    # asset id -> the address its marker names, for assets a `moved:` block re-addressed
+    moved_from: dict[str, str] = field(default_factory=dict)
 
 
 def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
@@ -92,8 +94,10 @@ def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str
     return f"insights_hub.{key}" if key else pinned.get(str(asset["assetId"]).lower())
 
 
-def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
-    """The root asset id and which live assets (and agents' assets) are which address."""
+def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str,
+                    moves: Moves | None = None) -> Interpretation:
+    """The root asset id and which live assets (and agents' assets) are which address (after
+    `moves`: a marker naming a moved address stands for its new one)."""
     info = Interpretation()
     pinned = pinned_addresses(desired)
     for asset in snap.assets:
@@ -104,6 +108,10 @@ def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> 
         address = asset_address(asset, stack, pinned)
         if address is None:
             continue
+        if moves:
+            address, original = moves.moved_from(address)
+            if original is not None:
+                info.moved_from[asset_id] = original
         if address.startswith(AGENT_PREFIX):
             info.agent_address[asset_id] = address
         else:
@@ -219,7 +227,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         type_dep = type_address.get(str(attrs.get("type")))
         deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None,
+                                              moved_from=info.moved_from.get(asset_id))
         yield
 
     for asset_id, address in info.agent_address.items():
@@ -231,7 +240,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         precondition = f"{etag_of(agent)}/{etag_of(asset)}"
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None,
+                                              moved_from=info.moved_from.get(asset_id))
         yield
     add_data_sources(state, info, snap.dscs)
 

@@ -314,7 +314,7 @@ class Operations:
             moved = await self.client.move_asset(asset_id, parent_id, etag)
             etag = moved.get("etag", etag)
         patch = bodies.asset_patch_body(change.before, after, self.stack, key,
-                                        mark=change.adopt)
+                                        mark=change.rekeys)
         if patch:
             await self.client.patch_asset(asset_id, patch, etag)
         return None
@@ -354,7 +354,7 @@ class Operations:
         agent = await self.client.get_agent(agent_id)
         if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
-        adopting = change.adopt  # the agent's asset lacks this stack's marker
+        adopting = change.rekeys  # the agent's asset lacks this stack's marker, or names its old key
         if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
             asset = await self.live_asset(agent_id)
             etag = asset["etag"]

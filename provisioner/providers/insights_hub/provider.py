@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Moves, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
 from provisioner.providers.http.errors import NotFoundError
@@ -56,8 +56,9 @@ class InsightsHubProvider:
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
                  resources: Sequence[Resource], lease: StackLease | None = None,
-                 offboard_wait: float = 60.0) -> None:
+                 offboard_wait: float = 60.0, moves: Moves | None = None) -> None:
         self.client = client
+        self.moves = moves or Moves()
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
@@ -145,7 +146,7 @@ class InsightsHubProvider:
                 self.client.list_event_mappings(),
             )
             assets = live_assets(assets)
-            info = classify_assets(Snapshot(assets=assets), desired, self.stack)
+            info = classify_assets(Snapshot(assets=assets), desired, self.stack, self.moves)
             self.ops.set_root_id(info.root_id)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
             # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
