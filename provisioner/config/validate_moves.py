@@ -59,6 +59,10 @@ def resolved_moves(config: ProjectConfig) -> dict[str, str]:
     return out
 
 
+def _article(kind: str) -> str:
+    return f"{'an' if kind[0] in 'aeiou' else 'a'} {kind}"
+
+
 def _parent(address: str) -> str:
     return address.rsplit(".", 2)[0]
 
@@ -81,7 +85,8 @@ def check_moves(checker: Checker) -> None:
                           (*at, field), label)
             continue
         if source_kind != target_kind:
-            checker.error(f"moves a {source_kind} to a {target_kind}: both ends must be of one kind",
+            checker.error(f"moves {_article(source_kind)} to {_article(target_kind)}: both ends must be of "
+                          "one kind",
                           (*at, "to"), label)
             continue
         if source_kind in _TYPES:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from provisioner.config.schema import Agent, AspectVariable, Asset, AssetRef, AssetTypeVariable, ProjectConfig
+from provisioner.config.validate_moves import resolved_moves
 from provisioner.model import Resource
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.live import event_mapping_address, mapping_address
@@ -103,7 +104,12 @@ def _asset(key: str, asset: Asset, res: _Resolver) -> Resource:
                     asset.protect, asset.id.lower() if asset.id else None)
 
 
-def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
+_AGENTS = "insights_hub.agents."
+
+
+def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resource]:
+    """The agent's resources; `first_key` is its key before any `moved:` block (the default
+    configuration id stays, so a rename does not make the field agent reload its configuration)."""
     address = f"insights_hub.agents.{key}"
     parent = res.parent(agent.parent)
     found = [Resource(address, kinds.AGENT,
@@ -121,7 +127,8 @@ def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
             }
             for name, source in agent.data_sources.items()
         }
-        dsc: JSONDict = {"configuration_id": agent.configuration_id or key[:36], "data_sources": sources}
+        dsc: JSONDict = {"configuration_id": agent.configuration_id or first_key[:36],
+                         "data_sources": sources}
         found.append(Resource(dsc_address, kinds.DATA_SOURCES, dsc, (address,)))
     for m in agent.mappings:
         asset = res.asset(m.asset)
@@ -162,6 +169,10 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
         found.append(Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
                               asset_type.protect))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
+    first_keys: dict[str, str] = {}  # agent key -> its key before the moves (the first block's `from`)
+    for source, target in resolved_moves(config).items():
+        if source.startswith(_AGENTS) and target.startswith(_AGENTS):
+            first_keys.setdefault(target[len(_AGENTS):], source[len(_AGENTS):])
     for key, agent in hub.agents.items():
-        found += _agent(key, agent, res)
+        found += _agent(key, agent, res, first_keys.get(key, key))
     return found
