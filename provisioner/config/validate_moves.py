@@ -1,9 +1,9 @@
 """Validation of `moved:` blocks: what moves must be, so that the plan can trust them.
 
-A move names two addresses of the same movable kind (aspect or asset type excepted: their id is
-the name); `from` is no longer declared, `to` is declared (or is the `from` of a later move: moves
-chain), each `from` moves once, and an iTwin device or sensor keeps its parent (the iTwin IoT API
-has no operation that moves one under another connection or device).
+A move names two addresses of one movable kind (aspect or asset type, asset, agent, connection,
+device, sensor); `from` is no longer declared, `to` is declared (or is the `from` of a later move:
+moves chain), each `from` moves once, and an iTwin device or sensor keeps its parent (the iTwin
+IoT API has no operation that moves one under another connection or device).
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from provisioner.config.validate import Checker
 from provisioner.model.moves import Moves
 
 _HUB = {"assets": "asset", "agents": "agent", "aspect_types": "aspect type", "asset_types": "asset type"}
-_TYPES = ("aspect type", "asset type")
 
 
 def movable_kind(address: str) -> str | None:
@@ -81,18 +80,14 @@ def check_moves(checker: Checker) -> None:
         source_kind, target_kind = movable_kind(move.source), movable_kind(move.to)
         if source_kind is None or target_kind is None:
             bad, field = (move.source, "from") if source_kind is None else (move.to, "to")
-            checker.error(f"{bad} is not the address of an asset, agent, connection, device or sensor",
+            checker.error(f"{bad} is not the address of an aspect type, asset type, asset, agent, "
+                          "connection, device or sensor",
                           (*at, field), label)
             continue
         if source_kind != target_kind:
             checker.error(f"moves {_article(source_kind)} to {_article(target_kind)}: both ends must be of "
                           "one kind",
                           (*at, "to"), label)
-            continue
-        if source_kind in _TYPES:
-            checker.error(f"{source_kind}s cannot be moved: a type's id is <tenant>.<name>, which "
-                          "Insights Hub cannot rename; keep its key (description, variables and aspects "
-                          "can change in place)", (*at, "from"), label)
             continue
         if move.source == move.to:
             checker.error("moves an address to itself", (*at, "to"), label)

@@ -42,6 +42,13 @@ class Moves:
                 return ".".join([target, *parts[end:]])
         return address
 
+    def origins(self) -> dict[str, str]:
+        """`to` -> the first `from` that moves to it (the oldest address of a chain)."""
+        found: dict[str, str] = {}
+        for source, target in self.by_source.items():
+            found.setdefault(target, source)
+        return found
+
     def moved_from(self, address: str) -> tuple[str, str | None]:
         """(current address, the marked address when it moved, else None)."""
         current = self.resolve(address)

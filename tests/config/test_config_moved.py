@@ -31,9 +31,9 @@ def error_of(project: Path) -> str:
 @pytest.mark.parametrize(("block", "expected"), [
     (f"{{from: {A}.old, to: {A}.gone}}", f"{A}.gone is not declared in the configuration"),
     (f"{{from: {A}.old, to: insights_hub.agents.acme-motor-agent}}", "moves an asset to an agent"),
-    ("{from: insights_hub.aspect_types.Env, to: insights_hub.aspect_types.Environment}",
-     "aspect types cannot be moved"),
-    (f"{{from: {A}.old.x, to: {A}.plant}}", f"{A}.old.x is not the address of an asset"),
+    ("{from: insights_hub.aspect_types.Env, to: insights_hub.asset_types.Engine}",
+     "moves an aspect type to an asset type"),
+    (f"{{from: {A}.old.x, to: {A}.plant}}", f"{A}.old.x is not the address of an aspect type"),
     (f"{{from: {A}.plant, to: {A}.acme-motor}}", f"{A}.plant is still declared"),
     (f"{{from: {A}.plant, to: {A}.plant}}", "moves an address to itself"),
     (f"{{from: itwin_iot.connections.south.devices.logger-2, to: {C}.devices.logger-2}}",

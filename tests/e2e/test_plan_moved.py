@@ -141,3 +141,34 @@ def test_a_moved_from_that_is_still_declared_is_an_error_naming_the_block(tmp_pa
         raise AssertionError("a from that is still declared must be refused")
     assert "moved.yaml:2:" in text and "moved[0]" in text
     assert "insights_hub.assets.plant-hamburg is still declared" in text
+
+
+async def test_renamed_type_keys_keep_the_type_ids_so_nothing_is_replaced(
+        tmp_path: Path, quickstart: Project, sandbox: Sandbox) -> None:
+    await apply(quickstart, sandbox)
+    project_dir = copy_example("quickstart", tmp_path / "types")
+    hub = project_dir / "insights-hub.yaml"
+    text = hub.read_text()
+    for old, new in (("\n    Vibration:\n", "\n    ShaftVibration:\n"),
+                     ("vibration: Vibration", "vibration: ShaftVibration"),
+                     ("\n    Engine:\n", "\n    Motor:\n"), ("type: Engine", "type: Motor")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    hub.write_text(text)
+    (project_dir / "moved.yaml").write_text(
+        "moved:\n"
+        "  - {from: insights_hub.aspect_types.Vibration, to: insights_hub.aspect_types.ShaftVibration}\n"
+        "  - {from: insights_hub.asset_types.Engine, to: insights_hub.asset_types.Motor}\n")
+    project = load_project(project_dir)
+    plan, _ = await plan_of(project, sandbox)
+    assert {(c.address, c.action, c.moved_from, c.server_id) for c in plan.changes} == {
+        (f"{HUB}.aspect_types.ShaftVibration", Action.UPDATE, f"{HUB}.aspect_types.Vibration",
+         "sandbox.Vibration"),
+        (f"{HUB}.asset_types.Motor", Action.UPDATE, f"{HUB}.asset_types.Engine", "sandbox.Engine"),
+    }
+    await apply(project, sandbox)
+    again, live = await plan_of(project, sandbox)
+    assert not again.changes, [c.address for c in again.changes]
+    ids = server_ids(live)
+    assert ids[f"{HUB}.asset_types.Motor"] == "sandbox.Engine"
+    assert live[HUB].managed[f"{HUB}.assets.acme-motor"].attrs["type"] == "sandbox.Engine"

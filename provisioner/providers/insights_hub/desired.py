@@ -6,7 +6,7 @@ from typing import Any
 
 from provisioner.config.schema import Agent, AspectVariable, Asset, AssetRef, AssetTypeVariable, ProjectConfig
 from provisioner.config.validate_moves import resolved_moves
-from provisioner.model import Resource
+from provisioner.model import Moves, Resource
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.live import event_mapping_address, mapping_address
 from provisioner.providers.insights_hub.normalize import blank, type_ref
@@ -44,6 +44,7 @@ class _Resolver:
     def __init__(self, config: ProjectConfig, tenant: str) -> None:
         self.tenant = tenant
         self.hub = config.insights_hub
+        self.type_ids = moved_type_ids(Moves.of(resolved_moves(config).items()), tenant)
 
     def aspect_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an aspect type name or id."""
@@ -51,7 +52,8 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id, name = f"{self.tenant}.{ref}", ref
+            type_id = self.type_ids.get(f"insights_hub.aspect_types.{ref}", f"{self.tenant}.{ref}")
+            name = ref
         return type_id, (f"insights_hub.aspect_types.{name}" if name in self.hub.aspect_types else None)
 
     def asset_type(self, ref: str) -> tuple[str, str | None]:
@@ -60,7 +62,8 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id, name = f"{self.tenant}.{ref}", ref
+            type_id = self.type_ids.get(f"insights_hub.asset_types.{ref}", f"{self.tenant}.{ref}")
+            name = ref
         return type_id, (f"insights_hub.asset_types.{name}" if name in self.hub.asset_types else None)
 
     @staticmethod
@@ -105,6 +108,14 @@ def _asset(key: str, asset: Asset, res: _Resolver) -> Resource:
 
 
 _AGENTS = "insights_hub.agents."
+_TYPE_PREFIXES = ("insights_hub.aspect_types.", "insights_hub.asset_types.")
+
+
+def moved_type_ids(moves: Moves, tenant: str) -> dict[str, str]:
+    """Type address -> the id it keeps after `moved:` blocks: `<tenant>.<its first name>` (a type's
+    id cannot change, so a renamed key keeps the old id and vendor name)."""
+    return {target: f"{tenant}.{source.rsplit('.', 1)[1]}" for target, source in moves.origins().items()
+            if target.startswith(_TYPE_PREFIXES) and source.startswith(_TYPE_PREFIXES)}
 
 
 def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resource]:
@@ -169,10 +180,8 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
         found.append(Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
                               asset_type.protect))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
-    first_keys: dict[str, str] = {}  # agent key -> its key before the moves (the first block's `from`)
-    for source, target in resolved_moves(config).items():
-        if source.startswith(_AGENTS) and target.startswith(_AGENTS):
-            first_keys.setdefault(target[len(_AGENTS):], source[len(_AGENTS):])
+    origins = Moves.of(resolved_moves(config).items()).origins()
     for key, agent in hub.agents.items():
-        found += _agent(key, agent, res, first_keys.get(key, key))
+        first = origins.get(f"{_AGENTS}{key}", "")
+        found += _agent(key, agent, res, first[len(_AGENTS):] if first.startswith(_AGENTS) else key)
     return found

@@ -170,13 +170,13 @@ def _twin_warning(twin: Twin) -> str:
 
 
 def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, info: Interpretation,
-                    state: LiveState) -> Iterator[None]:
+                    state: LiveState, moves: Moves | None = None) -> Iterator[None]:
     """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
     object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets;
     `wanted` is the desired resources by address."""
     # Types first: a first pass names every managed type id, so asset types (and assets) can
     # depend on them.
-    typed: list[tuple[str, JSONDict, str, bool]] = []
+    typed: list[tuple[str, JSONDict, str, bool, str | None]] = []
     type_address: dict[str, str] = {}
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
@@ -189,9 +189,10 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
-            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
+            found, moved_from = moves.moved_from(found) if moves else (found, None)
+            typed.append((kind, obj, found, key is None, moved_from))  # a declared type id pins it: adopt
             type_address[obj["id"]] = found
-    for kind, obj, address, adopt in typed:
+    for kind, obj, address, adopt, moved_from in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:
             attrs = norm.aspect_type_attrs(obj)
@@ -200,7 +201,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             refs = [attrs["parent"], *attrs["aspects"].values()]
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt)
+                                              adopt=adopt, moved_from=moved_from)
         yield
 
     agents_by_id = {a["id"]: a for a in snap.agents}

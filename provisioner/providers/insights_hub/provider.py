@@ -14,6 +14,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.desired import moved_type_ids
 from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
@@ -64,7 +65,7 @@ class InsightsHubProvider:
         self._resources = list(resources)
         self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
-                              offboard_wait=offboard_wait)
+                              offboard_wait=offboard_wait, type_ids=moved_type_ids(self.moves, tenant))
         self._observed: Observation | None = None  # the lease where the last read began
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
@@ -179,7 +180,7 @@ class InsightsHubProvider:
                          state: LiveState) -> Iterator[None]:
         """Everything but the DSCs into `state`, then the fields the configuration leaves unset
         pruned and the unchanged ones noted; one step per object."""
-        yield from interpret_steps(snap, wanted, self.stack, info, state)
+        yield from interpret_steps(snap, wanted, self.stack, info, state, self.moves)
         yield from _prune_steps(state, list(state.managed), wanted)
 
     async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:
