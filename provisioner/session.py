@@ -38,6 +38,7 @@ from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
+from provisioner.providers.insights_hub.desired import taken_over, used_types
 from provisioner.providers.insights_hub.provider import InsightsHubProvider
 from provisioner.providers.itwin_iot.client import ItwinIotClient
 from provisioner.providers.itwin_iot.desired import desired_resources as itwin_resources
@@ -147,7 +148,7 @@ def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport |
         session.hub = _hub_client(hub, transport, retry)
         session.providers["insights_hub"] = InsightsHubProvider(
             session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config),
-            moves=moves)
+            moves=moves, used=used_types(config), take_over=taken_over(config))
     itwin = config.platforms.itwin_iot
     if itwin is not None:
         session.itwin = _itwin_client(itwin, transport, retry)

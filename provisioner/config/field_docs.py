@@ -85,6 +85,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "description": _DESCRIPTION,
         "variables": "The variables by name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64): at least one.",
         "protect": _PROTECT,
+        "external": "true: a type another stack (or a person) owns, used here: read, referenced and "
+                    "checked against what is declared, never written (README \"Shared types\").",
+        "take_over": "true: take this type from the stack whose marker owns it (the next apply writes "
+                     "this stack's marker); without it, declaring another stack's type is a plan error.",
     },
     "AspectVariable": {
         "type": _VAR_TYPE,
@@ -102,6 +106,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "variables": "The type's own variables by name (no quality_code, no BIG_STRING).",
         "instantiable": "false: the type only serves as a parent of other types (default true).",
         "protect": _PROTECT,
+        "external": "true: a type another stack (or a person) owns, used here: read, referenced and "
+                    "checked against what is declared, never written (README \"Shared types\").",
+        "take_over": "true: take this type from the stack whose marker owns it (the next apply writes "
+                     "this stack's marker); without it, declaring another stack's type is a plan error.",
     },
     "AssetTypeVariable": {
         "type": _VAR_TYPE,

@@ -186,6 +186,8 @@ class AspectType(Model):
     description: str | None = None
     variables: Annotated[dict[str, AspectVariable], Field(min_length=1)]
     protect: bool = False
+    external: bool = False
+    take_over: bool = False
 
 
 class AssetTypeVariable(Model):
@@ -207,6 +209,8 @@ class AssetType(Model):
     variables: dict[str, AssetTypeVariable] = Field(default_factory=dict)
     instantiable: bool = True
     protect: bool = False
+    external: bool = False
+    take_over: bool = False
 
 
 class AssetRef(Model):

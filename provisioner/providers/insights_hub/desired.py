@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from provisioner.config.schema import Agent, AspectVariable, Asset, AssetRef, AssetTypeVariable, ProjectConfig
@@ -54,7 +55,9 @@ class _Resolver:
         else:
             type_id = self.type_ids.get(f"insights_hub.aspect_types.{ref}", f"{self.tenant}.{ref}")
             name = ref
-        return type_id, (f"insights_hub.aspect_types.{name}" if name in self.hub.aspect_types else None)
+        declared = self.hub.aspect_types.get(name) if name is not None else None
+        owned = declared is not None and not declared.external
+        return type_id, (f"insights_hub.aspect_types.{name}" if owned else None)
 
     def asset_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an asset type name, id or built-in."""
@@ -64,7 +67,9 @@ class _Resolver:
         else:
             type_id = self.type_ids.get(f"insights_hub.asset_types.{ref}", f"{self.tenant}.{ref}")
             name = ref
-        return type_id, (f"insights_hub.asset_types.{name}" if name in self.hub.asset_types else None)
+        declared = self.hub.asset_types.get(name) if name is not None else None
+        owned = declared is not None and not declared.external
+        return type_id, (f"insights_hub.asset_types.{name}" if owned else None)
 
     @staticmethod
     def parent(ref: str | AssetRef) -> str:
@@ -157,7 +162,42 @@ def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resou
 
 
 def desired_resources(config: ProjectConfig) -> list[Resource]:
-    """Every Insights Hub resource the configuration declares."""
+    """Every Insights Hub resource the configuration declares and owns (`external: true` types
+    are used, not owned: `used_types`)."""
+    return [r for r in _declared(config) if r.address not in _external_addresses(config)]
+
+
+def used_types(config: ProjectConfig) -> list[Resource]:
+    """The `external: true` types: what this stack relies on, checked against the live types by
+    their ids (`Resource.pinned_id`), never written."""
+    external = _external_addresses(config)
+    settings = config.platforms.insights_hub
+    if settings is None:
+        return []
+    res = _Resolver(config, settings.tenant)
+    used = [r for r in _declared(config) if r.address in external]
+    return [replace(r, pinned_id=(res.aspect_type if r.kind == kinds.ASPECT_TYPE else res.asset_type)(
+        r.address.rsplit(".", 1)[1])[0]) for r in used]
+
+
+def taken_over(config: ProjectConfig) -> frozenset[str]:
+    """The type addresses declared `take_over: true`: taken from the stack that owns them."""
+    hub = config.insights_hub
+    return frozenset(f"insights_hub.{collection}.{name}"
+                     for collection, types in (("aspect_types", hub.aspect_types),
+                                               ("asset_types", hub.asset_types))
+                     for name, declared in types.items() if declared.take_over)
+
+
+def _external_addresses(config: ProjectConfig) -> set[str]:
+    hub = config.insights_hub
+    return {f"insights_hub.{collection}.{name}"
+            for collection, types in (("aspect_types", hub.aspect_types), ("asset_types", hub.asset_types))
+            for name, declared in types.items() if declared.external}
+
+
+def _declared(config: ProjectConfig) -> list[Resource]:
+    """Every Insights Hub resource the configuration declares, external types included."""
     settings = config.platforms.insights_hub
     hub = config.insights_hub
     if settings is None:

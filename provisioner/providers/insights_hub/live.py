@@ -12,11 +12,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from provisioner.errors import ProvisionError
 from provisioner.model import Deferred, LiveResource, LiveState, Moves, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
+from provisioner.providers.insights_hub.shared_types import check_used, owned_elsewhere, owner_of
 from provisioner.providers.marker import split_description
 
 JSONDict = dict[str, Any]
@@ -169,29 +171,59 @@ def _twin_warning(twin: Twin) -> str:
             f"{twin.twin['assetId']} ({fate})")
 
 
+@dataclass(frozen=True)
+class Ownership:
+    """What decides ownership besides the markers: `moves` (re-addressed keys), `used` (the
+    `external: true` types, by id in `pinned_id`) and `take_over` (addresses handed over from another
+    stack)."""
+
+    moves: Moves = field(default_factory=Moves)
+    used: Sequence[Resource] = ()
+    take_over: frozenset[str] = frozenset()
+
+
+def _type_attrs(kind: str, obj: JSONDict) -> JSONDict:
+    return norm.aspect_type_attrs(obj) if kind == kinds.ASPECT_TYPE else norm.asset_type_attrs(obj)
+
+
 def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, info: Interpretation,
-                    state: LiveState, moves: Moves | None = None) -> Iterator[None]:
+                    state: LiveState, ownership: Ownership | None = None) -> Iterator[None]:
     """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
     object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets;
-    `wanted` is the desired resources by address."""
+    `wanted` is the desired resources by address. A declared type that another stack's marker owns
+    (and that is not handed over) or a used type that is missing or differs is a ProvisionError."""
+    ownership = ownership or Ownership()
     # Types first: a first pass names every managed type id, so asset types (and assets) can
     # depend on them.
     typed: list[tuple[str, JSONDict, str, bool, str | None]] = []
     type_address: dict[str, str] = {}
+    used_ids = {r.pinned_id for r in ownership.used}
+    live_types: dict[str, JSONDict] = {}
+    conflicts: list[str] = []
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
         for obj in objects:
             if kind == kinds.ASPECT_TYPE and is_lease_type(obj):
                 continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
+            if obj["id"] in used_ids:
+                live_types[obj["id"]] = obj  # used, not owned: checked below, never managed
+                continue
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
             found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            owner = owner_of(obj)
+            if key is None and found is not None and owner is not None and found not in ownership.take_over:
+                conflicts.append(owned_elsewhere(found, str(obj["id"]), owner))
+                continue
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
-            found, moved_from = moves.moved_from(found) if moves else (found, None)
+            found, moved_from = ownership.moves.moved_from(found)
             typed.append((kind, obj, found, key is None, moved_from))  # a declared type id pins it: adopt
             type_address[obj["id"]] = found
+    conflicts += check_used(ownership.used, live_types, _type_attrs)
+    if conflicts:
+        raise ProvisionError("\n".join(conflicts))
     for kind, obj, address, adopt, moved_from in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:

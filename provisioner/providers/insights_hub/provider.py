@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -19,6 +19,7 @@ from provisioner.providers.insights_hub.lease import FREE, Observation, StackLea
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
     Interpretation,
+    Ownership,
     Snapshot,
     add_data_sources,
     asset_address,
@@ -57,9 +58,11 @@ class InsightsHubProvider:
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
                  resources: Sequence[Resource], lease: StackLease | None = None,
-                 offboard_wait: float = 60.0, moves: Moves | None = None) -> None:
+                 offboard_wait: float = 60.0, moves: Moves | None = None,
+                 used: Sequence[Resource] = (), take_over: Iterable[str] = ()) -> None:
         self.client = client
         self.moves = moves or Moves()
+        self.ownership = Ownership(self.moves, tuple(used), frozenset(take_over))
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
@@ -180,7 +183,7 @@ class InsightsHubProvider:
                          state: LiveState) -> Iterator[None]:
         """Everything but the DSCs into `state`, then the fields the configuration leaves unset
         pruned and the unchanged ones noted; one step per object."""
-        yield from interpret_steps(snap, wanted, self.stack, info, state, self.moves)
+        yield from interpret_steps(snap, wanted, self.stack, info, state, self.ownership)
         yield from _prune_steps(state, list(state.managed), wanted)
 
     async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:
