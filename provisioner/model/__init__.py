@@ -2,6 +2,7 @@
 
 from provisioner.model.address import address_matches, platform_of, select
 from provisioner.model.change import Action, Change, FieldChange
+from provisioner.model.moves import Moves
 from provisioner.model.provider import ApplyContext, Provider
 from provisioner.model.resource import Deferred, KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
 
@@ -14,6 +15,7 @@ __all__ = [
     "KindSpec",
     "LiveResource",
     "LiveState",
+    "Moves",
     "Provider",
     "Resource",
     "UnmanagedObject",
