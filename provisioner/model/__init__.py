@@ -3,17 +3,28 @@
 from provisioner.model.address import address_matches, platform_of, select
 from provisioner.model.change import Action, Change, FieldChange
 from provisioner.model.provider import ApplyContext, Provider
-from provisioner.model.resource import Deferred, KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model.resource import (
+    CallModel,
+    Deferred,
+    KindSpec,
+    LiveResource,
+    LiveState,
+    PlannedOps,
+    Resource,
+    UnmanagedObject,
+)
 
 __all__ = [
     "Action",
     "ApplyContext",
+    "CallModel",
     "Change",
     "Deferred",
     "FieldChange",
     "KindSpec",
     "LiveResource",
     "LiveState",
+    "PlannedOps",
     "Provider",
     "Resource",
     "UnmanagedObject",

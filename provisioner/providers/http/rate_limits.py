@@ -146,18 +146,35 @@ def minimum_duration(calls: Mapping[str, int], limits: Mapping[str, RateLimit]) 
     return longest
 
 
+@dataclass(frozen=True, slots=True)
+class QuotaWait:
+    """A call of `endpoint_class` waits `seconds` (real time) for a slot of its quota `limit`."""
+
+    endpoint_class: str
+    limit: RateLimit
+    seconds: float
+
+
+QuotaWaitListener = Callable[[QuotaWait], None]
+
+
 class RateLimiter:
     """Sliding-log limiter: one log of call times per (class, window)."""
 
     def __init__(self, limits: Mapping[str, RateLimit], *,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 time_scale: float = 1.0) -> None:
+        if not (math.isfinite(time_scale) and time_scale >= 1):
+            raise ValueError(f"quota time scale must be at least 1, not {time_scale!r}")
         self._limits = dict(limits)
         self._clock = clock
         self._sleep = sleep
+        self.time_scale = time_scale  # windows last 1/time_scale as long (a sandbox's --time-scale)
         self._logs: dict[tuple[str, float], deque[float]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.waited_seconds = 0.0
+        self.on_wait: QuotaWaitListener | None = None
 
     @property
     def limits(self) -> dict[str, RateLimit]:
@@ -166,7 +183,7 @@ class RateLimiter:
     async def acquire(self, endpoint_class: str) -> None:
         """Wait until one more call of `endpoint_class` fits in all of its windows, then record it."""
         limit = self._limits.get(endpoint_class)
-        windows = limit.windows() if limit else []
+        windows = [(w / self.time_scale, q) for w, q in limit.windows()] if limit else []
         if not windows:
             return
         lock = self._locks.setdefault(endpoint_class, asyncio.Lock())
@@ -185,4 +202,7 @@ class RateLimiter:
                         self._logs[(endpoint_class, window)].append(now)
                     return
                 self.waited_seconds += wait
+                if self.on_wait is not None:
+                    assert limit is not None
+                    self.on_wait(QuotaWait(endpoint_class, limit, wait))
                 await self._sleep(wait)
