@@ -191,8 +191,9 @@ def report(results: list[Result], baseline: Result) -> str:
                 f"{CALLS_GOAL}): {verdict(r.calls_ratio <= CALLS_TARGET)}; goal <= {CALLS_GOAL}: "
                 f"{verdict(r.calls_ratio <= CALLS_GOAL)}")
         for p in _fleet.PLATFORMS:
+            same = r.estimate.get(p, 0) == r.calls.get(p, 0)
             out += (f"\nestimate / actual calls on {p}: {r.estimate.get(p, 0)}/{r.calls.get(p, 0)} = "
-                    f"{r.estimate_ratio(p):.2f} (target 1.00): {verdict(r.estimate.get(p, 0) == r.calls.get(p, 0))}")
+                    f"{r.estimate_ratio(p):.2f} (target 1.00): {verdict(same)}")
         exact = all(r.estimate.get(p, 0) == r.calls.get(p, 0) for p in _fleet.PLATFORMS)
         ok = (r.wall_ratio <= WALL_TARGET and speedup(r, baseline) >= SPEEDUP_TARGET
               and r.calls_ratio <= CALLS_TARGET and r.empty_after and not r.failed and exact)
