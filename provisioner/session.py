@@ -26,6 +26,7 @@ from provisioner.config.secrets import Secret, iter_secrets, missing_issue
 from provisioner.errors import ConfigError, ProvisionError
 from provisioner.gc_tuning import paused_collections
 from provisioner.model import ApplyContext, LiveState, Provider
+from provisioner.model.quota import QuotaObserver
 from provisioner.plan import Plan, build_plan
 from provisioner.providers.http.credentials import (
     IhAppCredentials,
@@ -33,7 +34,7 @@ from provisioner.providers.http.credentials import (
     ItwinApiKey,
     ItwinClientCredentials,
 )
-from provisioner.providers.http.rate_limits import LimitsConfig, QuotaWaitListener
+from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
@@ -122,11 +123,12 @@ class Session:
             scales["itwin_iot"] = self.itwin.limiter.time_scale
         return scales
 
-    def on_quota_wait(self, listener: QuotaWaitListener | None) -> None:
-        """Tell `listener` whenever a client-side quota makes a call wait (the progress display)."""
+    def observe_quotas(self, observer: QuotaObserver | None) -> None:
+        """Tell `observer` about every client-side quota slot taken or waited for (the progress
+        display: its wait notices and its ETA)."""
         for client in (self.hub, self.itwin):
             if client is not None:
-                client.limiter.on_wait = listener
+                client.limiter.observer = observer
 
     def concurrency(self) -> dict[str, int]:
         """Per-platform concurrency caps from the configuration."""

@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from provisioner.model.quota import QuotaObserver, QuotaWait
+
 Vendor = Literal["insights_hub", "itwin_iot"]
 
 
@@ -146,16 +148,23 @@ def minimum_duration(calls: Mapping[str, int], limits: Mapping[str, RateLimit]) 
     return longest
 
 
-@dataclass(frozen=True, slots=True)
-class QuotaWait:
-    """A call of `endpoint_class` waits `seconds` (real time) for a slot of its quota `limit`."""
-
-    endpoint_class: str
-    limit: RateLimit
-    seconds: float
+_SERVICES = {"am": "asset management", "agm": "agent management", "mc": "mindconnect",
+             "ts": "time series", "ih": "insights hub", "iot": "itwin iot"}
 
 
-QuotaWaitListener = Callable[[QuotaWait], None]
+def describe_class(endpoint_class: str) -> str:
+    """The service and request of an endpoint class (`mindconnect POST /dataPointMappings`)."""
+    spec = ENDPOINT_CLASSES.get(endpoint_class)
+    service = _SERVICES.get(endpoint_class.split(".", 1)[0], endpoint_class.split(".", 1)[0])
+    return f"{service} {spec[1]}" if spec else endpoint_class
+
+
+def describe_limit(limit: RateLimit, time_scale: float = 1.0) -> str:
+    """`594/min and 1,485/h`; with a time scale, `1,050/h at time scale 100x`."""
+    rules = ((limit.per_minute, "min"), (limit.per_hour, "h"))
+    parts = [f"{n:,}/{unit}" for n, unit in rules if n is not None]
+    scaled = f" at time scale {time_scale:g}x" if time_scale != 1 else ""
+    return " and ".join(parts) + scaled
 
 
 class RateLimiter:
@@ -174,7 +183,7 @@ class RateLimiter:
         self._logs: dict[tuple[str, float], deque[float]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.waited_seconds = 0.0
-        self.on_wait: QuotaWaitListener | None = None
+        self.observer: QuotaObserver | None = None  # e.g. the apply's progress display
 
     @property
     def limits(self) -> dict[str, RateLimit]:
@@ -200,9 +209,11 @@ class RateLimiter:
                 if wait <= 0:
                     for window, _ in windows:
                         self._logs[(endpoint_class, window)].append(now)
+                    if self.observer is not None:
+                        self.observer.quota_taken(endpoint_class)
                     return
                 self.waited_seconds += wait
-                if self.on_wait is not None:
-                    assert limit is not None
-                    self.on_wait(QuotaWait(endpoint_class, limit, wait))
+                if self.observer is not None and limit is not None:
+                    label = f"{describe_class(endpoint_class)}, {describe_limit(limit, self.time_scale)}"
+                    self.observer.quota_wait(QuotaWait(endpoint_class, label, wait))
                 await self._sleep(wait)
