@@ -16,14 +16,17 @@ the next run's create looks the object up again before writing. Each change runs
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from provisioner.apply.events import ApplyEvent, EventKind, Listener
 from provisioner.apply.report import AppliedOp, Report
 from provisioner.errors import AmbiguousWriteError, ProvisionError
 from provisioner.model import Action, ApplyContext, Change, Provider, platform_of
 from provisioner.model.attempts import AttemptBudget, change_budget
+from provisioner.model.quota import reset_slot_release, set_slot_release
 from provisioner.plan.builder import Plan
 from provisioner.plan.graph import ExecutionGraph, Node
 
@@ -65,6 +68,8 @@ class _Run:
             # the platform's slot first: a node waiting for its platform holds no overall slot
             async with self.per_platform[platform], self.overall:
                 self.event(EventKind.STARTED, node, attempt=attempt)
+                waits = [0]  # quota waits of this node in progress (its tasks share the slots)
+                token = set_slot_release(functools.partial(self._slots_released, platform, waits))
                 try:
                     with change_budget(budget):
                         server_id = await provider.apply(change, self.ctx)
@@ -73,8 +78,27 @@ class _Run:
                     if attempt > self.retries or budget.exhausted or not self.rerun(exc):
                         raise
                     self.event(EventKind.RETRYING, node, attempt=attempt, error=describe(exc))
+                finally:
+                    reset_slot_release(token)
             await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
             attempt += 1
+
+
+    @contextlib.asynccontextmanager
+    async def _slots_released(self, platform: str, waits: list[int]) -> AsyncIterator[None]:
+        """The running node's slots, given back for a block (a client-side quota wait) and taken
+        again after it, platform first as when it started; `waits` counts the node's open blocks."""
+        if not waits[0]:
+            self.overall.release()
+            self.per_platform[platform].release()
+        waits[0] += 1
+        try:
+            yield
+        finally:
+            waits[0] -= 1
+            if not waits[0]:
+                await self.per_platform[platform].acquire()
+                await self.overall.acquire()
 
 
 async def execute(

@@ -4,7 +4,7 @@ With the plan's estimate, the ETA follows its model rather than the recent rate:
 calls paced by their quotas (`quota_eta`), the rest of the work in proportion to the nodes left.
 A client-side quota that makes calls wait is said, with why and for how long: `waiting for quota:
 mindconnect POST /dataPointMappings, 1,050/h (next slot in 3.4s)` (once when a class starts
-waiting, then at most every `notice_every` seconds while it keeps waiting).
+waiting, then at most every `notice_every` seconds).
 """
 
 from __future__ import annotations
@@ -50,7 +50,8 @@ class ProgressReporter:
         self.notice_every = notice_every
         self.estimate = estimate
         self.quota = QuotaEta(estimate, clock=clock) if estimate is not None else None
-        self.waiting: dict[str, float] = {}  # endpoint class -> when its last notice was given
+        self.waiting: set[str] = set()  # endpoint classes whose calls wait for a slot now
+        self.noticed: dict[str, float] = {}  # endpoint class -> when its last wait notice was given
         self.status = ""
         self._started = clock()
         self._bar: Progress | None = None
@@ -95,19 +96,22 @@ class ProgressReporter:
         """A call took a quota slot (it no longer waits)."""
         if self.quota is not None:
             self.quota.quota_taken(endpoint_class)
-        if self.waiting.pop(endpoint_class, None) is not None and not self.waiting:
-            self.status = ""
+        if endpoint_class in self.waiting:
+            self.waiting.discard(endpoint_class)
+            if not self.waiting:
+                self.status = ""
 
     def quota_wait(self, wait: QuotaWait) -> None:
-        """A call waits for a quota slot: say so when the class starts waiting (and every
-        `notice_every` seconds while it keeps waiting)."""
+        """A call waits for a quota slot: say so the first time the class waits, then at most every
+        `notice_every` seconds."""
         now = self.clock()
         self.status = f"waiting for quota: {wait.label}"
-        last = self.waiting.get(wait.endpoint_class)
+        self.waiting.add(wait.endpoint_class)
+        last = self.noticed.get(wait.endpoint_class)
         if last is not None and now - last < self.notice_every:
             self._refresh()
             return
-        self.waiting[wait.endpoint_class] = now
+        self.noticed[wait.endpoint_class] = now
         line = (f"waiting for quota: {wait.label} (next slot in {wait.seconds:.1f}s, "
                 f"ETA {clock_text(self.eta_seconds())})")
         if self._bar is not None:

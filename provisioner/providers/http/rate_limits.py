@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from provisioner.model.quota import QuotaObserver, QuotaWait
+from provisioner.model.quota import QuotaObserver, QuotaWait, outside_slots
 
 Vendor = Literal["insights_hub", "itwin_iot"]
 
@@ -196,24 +196,34 @@ class RateLimiter:
         if not windows:
             return
         lock = self._locks.setdefault(endpoint_class, asyncio.Lock())
-        async with lock:  # FIFO: waiters queue behind the one sleeping
+        if not lock.locked() and self._take(endpoint_class, windows) <= 0:
+            return  # a free slot: taken at once
+        # waiting: the change gives its executor slots back meanwhile, so changes of other classes go on
+        async with outside_slots(), lock:  # FIFO: waiters queue behind the one sleeping
             while True:
-                now = self._clock()
-                wait = 0.0
-                for window, quota in windows:
-                    log = self._logs.setdefault((endpoint_class, window), deque())
-                    while log and log[0] <= now - window:
-                        log.popleft()
-                    if len(log) >= quota:
-                        wait = max(wait, log[0] + window - now)
+                wait = self._take(endpoint_class, windows)
                 if wait <= 0:
-                    for window, _ in windows:
-                        self._logs[(endpoint_class, window)].append(now)
-                    if self.observer is not None:
-                        self.observer.quota_taken(endpoint_class)
                     return
                 self.waited_seconds += wait
                 if self.observer is not None and limit is not None:
                     label = f"{describe_class(endpoint_class)}, {describe_limit(limit, self.time_scale)}"
                     self.observer.quota_wait(QuotaWait(endpoint_class, label, wait))
                 await self._sleep(wait)
+
+    def _take(self, endpoint_class: str, windows: list[tuple[float, int]]) -> float:
+        """Take a slot now (0 returned) or say how long until one is free (nothing taken)."""
+        now = self._clock()
+        wait = 0.0
+        for window, quota in windows:
+            log = self._logs.setdefault((endpoint_class, window), deque())
+            while log and log[0] <= now - window:
+                log.popleft()
+            if len(log) >= quota:
+                wait = max(wait, log[0] + window - now)
+        if wait > 0:
+            return wait
+        for window, _ in windows:
+            self._logs[(endpoint_class, window)].append(now)
+        if self.observer is not None:
+            self.observer.quota_taken(endpoint_class)
+        return 0.0
