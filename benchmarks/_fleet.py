@@ -117,10 +117,12 @@ class SandboxProcess:
     terminates it and waits for it to exit. The admin calls below are synchronous (between runs).
     """
 
-    def __init__(self, *, latency_ms: float = 0.0, startup_timeout: float = 30.0) -> None:
+    def __init__(self, *, latency_ms: float = 0.0, startup_timeout: float = 30.0,
+                 extra_args: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.latency_ms = latency_ms
+        self.extra_args = extra_args  # more `provision sandbox` flags, e.g. ("--quota", "vendor")
         self.startup_timeout = startup_timeout
         self.process: subprocess.Popen[bytes] | None = None
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 -- lives as long as the child; closed in stop()
@@ -129,7 +131,7 @@ class SandboxProcess:
     def __enter__(self) -> SandboxProcess:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "provisioner", "sandbox", "--port", str(self.port),
-             "--latency-ms", f"{self.latency_ms:g}", "--boarding-delay", "0"],
+             "--latency-ms", f"{self.latency_ms:g}", "--boarding-delay", "0", *self.extra_args],
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=self._stderr, cwd=REPO)
         try:
             self._wait_ready()

@@ -27,6 +27,7 @@ from provisioner.config.validate_moves import resolved_moves
 from provisioner.errors import ConfigError, ProvisionError
 from provisioner.gc_tuning import paused_collections
 from provisioner.model import ApplyContext, LiveState, Moves, Provider
+from provisioner.model.quota import QuotaObserver
 from provisioner.plan import Plan, build_plan
 from provisioner.providers.http.credentials import (
     IhAppCredentials,
@@ -68,7 +69,8 @@ def _hub_client(settings: InsightsHubSettings, transport: httpx.AsyncBaseTranspo
         credentials = IhServiceCredentials(tenant=settings.tenant, client_id=_reveal(auth.client_id),
                                            client_secret=auth.client_secret.reveal())
     return InsightsHubClient(settings.base_url, credentials, transport=transport, retry=retry,
-                             limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
+                             limits=_limits(settings.rate_limits), concurrency=settings.concurrency,
+                          quota_time_scale=settings.quota_time_scale)
 
 
 def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTransport | None,
@@ -82,7 +84,8 @@ def _itwin_client(settings: ItwinIotSettings, transport: httpx.AsyncBaseTranspor
                                              client_secret=auth.client_secret.reveal(),
                                              scope=auth.scope, token_url=auth.token_url)
     return ItwinIotClient(settings.base_url, credentials, transport=transport, retry=retry,
-                          limits=_limits(settings.rate_limits), concurrency=settings.concurrency)
+                          limits=_limits(settings.rate_limits), concurrency=settings.concurrency,
+                          quota_time_scale=settings.quota_time_scale)
 
 
 @dataclass
@@ -112,6 +115,22 @@ class Session:
                     if rule.windows():
                         out[name] = [(limit, window) for window, limit in rule.windows()]
         return out
+
+    def quota_time_scale(self) -> dict[str, float]:
+        """Per-platform quota time scale of the clients (1 unless `quota_time_scale` is set)."""
+        scales = {}
+        if self.hub is not None:
+            scales["insights_hub"] = self.hub.limiter.time_scale
+        if self.itwin is not None:
+            scales["itwin_iot"] = self.itwin.limiter.time_scale
+        return scales
+
+    def observe_quotas(self, observer: QuotaObserver | None) -> None:
+        """Tell `observer` about every client-side quota slot taken or waited for (the progress
+        display: its wait notices and its ETA)."""
+        for client in (self.hub, self.itwin):
+            if client is not None:
+                client.limiter.observer = observer
 
     def concurrency(self) -> dict[str, int]:
         """Per-platform concurrency caps from the configuration."""
@@ -187,7 +206,8 @@ async def make_plan(session: Session, *, targets: Sequence[str] = (),
         live = await read_live(session)
         desired = [r for p in session.providers.values() for r in p.desired()]
         plan = build_plan(desired, live, session.providers, targets=targets, excludes=excludes,
-                          rate_limits=session.rate_limits(), concurrency=session.concurrency())
+                          rate_limits=session.rate_limits(), concurrency=session.concurrency(),
+                          time_scale=session.quota_time_scale())
     return plan, live
 
 

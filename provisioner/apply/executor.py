@@ -21,9 +21,11 @@ change waits until its group may start; once the rollout stops, no further group
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import heapq
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from provisioner.apply.deadline import ChangeDurations, Deadline
 from provisioner.apply.events import ApplyEvent, EventKind, Listener
@@ -32,6 +34,7 @@ from provisioner.apply.rollout import Rollout
 from provisioner.errors import AmbiguousWriteError, ProvisionError
 from provisioner.model import Action, ApplyContext, Change, Provider, platform_of
 from provisioner.model.attempts import AttemptBudget, change_budget
+from provisioner.model.quota import reset_slot_release, set_slot_release
 from provisioner.plan.builder import Plan
 from provisioner.plan.graph import ExecutionGraph, Node
 
@@ -87,6 +90,8 @@ class _Run:
                     raise _NotStarted(node.address)
                 began = self.deadline.clock() if self.deadline is not None else 0.0
                 self.event(EventKind.STARTED, node, attempt=attempt)
+                waits = [0]  # quota waits of this node in progress (its tasks share the slots)
+                token = set_slot_release(functools.partial(self._slots_released, platform, waits))
                 try:
                     with change_budget(budget):
                         server_id = await provider.apply(change, self.ctx)
@@ -97,8 +102,26 @@ class _Run:
                     if attempt > self.retries or budget.exhausted or not self.rerun(exc):
                         raise
                     self.event(EventKind.RETRYING, node, attempt=attempt, error=describe(exc))
+                finally:
+                    reset_slot_release(token)
             await asyncio.sleep(self.retry_delay * 2 ** (attempt - 1))
             attempt += 1
+
+    @contextlib.asynccontextmanager
+    async def _slots_released(self, platform: str, waits: list[int]) -> AsyncIterator[None]:
+        """The running node's slots, given back for a block (a client-side quota wait) and taken
+        again after it, platform first as when it started; `waits` counts the node's open blocks."""
+        if not waits[0]:
+            self.overall.release()
+            self.per_platform[platform].release()
+        waits[0] += 1
+        try:
+            yield
+        finally:
+            waits[0] -= 1
+            if not waits[0]:
+                await self.per_platform[platform].acquire()
+                await self.overall.acquire()
 
 
 async def execute(

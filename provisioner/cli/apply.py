@@ -161,8 +161,9 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
             gate(the_plan, options)
             if not saved and not _confirm(the_plan, yes):
                 raise ProvisionError("apply cancelled; nothing was written")
-            with ProgressReporter(len(the_plan.graph()), stream=sys.stderr,
-                                  color=use_color(sys.stderr)) as progress:
+            with ProgressReporter(len(the_plan.graph()), stream=sys.stderr, color=use_color(sys.stderr),
+                                  estimate=the_plan.estimate) as progress:
+                session.observe_quotas(progress)  # wait notices and the quota-paced ETA
                 report = await apply_plan(session, the_plan, options, live=live, saved=saved,
                                           on_event=progress.on_event)
             if saved:  # it passed its precondition check and ran

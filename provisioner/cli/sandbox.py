@@ -52,6 +52,14 @@ def _write_status(value: str) -> Literal[404, 403, 400]:
     show_default=True,
     help="Per-endpoint rate quotas: the vendor's documented ones, or none.",
 )
+@click.option(
+    "--time-scale",
+    type=click.FloatRange(1, 100_000),
+    default=1.0,
+    show_default=True,
+    help="Run quota windows and Retry-After N times faster (1 = real time), so a quota-bound apply "
+    "of hours is measured in minutes; clients pace alike with `quota_time_scale: N`.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed for ids and faults.")
 @click.option("--token-lifetime", default=1800, show_default=True, type=int, help="Token lifetime (s).")
 @click.option("--tenant", default="sandbox", show_default=True, help="Insights Hub tenant name.")
@@ -193,6 +201,7 @@ def sandbox(
     latency_ms: float,
     faults: str,
     quota: str,
+    time_scale: float,
     seed: int,
     token_lifetime: int,
     tenant: str,
@@ -246,6 +255,7 @@ def sandbox(
         latency_ms=latency_ms,
         faults=faults,
         quota="vendor" if quota == "vendor" else "none",
+        time_scale=time_scale,
         seed=seed,
         token_lifetime_s=token_lifetime,
         tenant=tenant,
@@ -303,10 +313,12 @@ def sandbox(
         lines.append("  node props         applied at creation (--itwin-node-props-at-creation)")
     if not itwin_node_updates:
         lines.append("  node updates       refused with 422 (--no-itwin-node-updates)")
+    scale = f" (time scale {time_scale:g}x)" if time_scale != 1 else ""
     lines += [
         f"Admin                {url}/_sandbox/(reset|seed|snapshot|counts|faults|quota|latency)",
         f"State                {state if state else 'in memory (lost on exit)'}",
-        f"Faults               {faults or 'off'};  quota {quota};  latency {latency_ms:g} ms;  seed {seed}",
+        f"Faults               {faults or 'off'};  quota {quota}{scale};  latency {latency_ms:g} ms;  "
+        f"seed {seed}",
     ]
     click.echo("\n".join(lines), nl=True)
     # this process holds only the emulator: its state is long-lived (see gc_tuning)

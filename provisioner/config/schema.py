@@ -47,6 +47,11 @@ RateLimits = Annotated[
 """`vendor` (documented quotas), `none` (no client-side limit) or budgets per endpoint class."""
 
 
+QuotaTimeScale = Annotated[float, Field(ge=1, le=100_000)]
+"""Client-side quota windows run this many times faster: only for a sandbox started with
+`--time-scale N` (a real tenant's quotas run at 1)."""
+
+
 class ServiceCredentials(Model):
     """Insights Hub service credentials (client_credentials at the tenant's PIAM)."""
 
@@ -89,6 +94,7 @@ class InsightsHubSettings(Model):
     auth: InsightsHubAuth
     rate_limits: RateLimits = "vendor"
     concurrency: Annotated[int, Field(ge=1, le=64)] = 16
+    quota_time_scale: QuotaTimeScale = 1.0
 
     @model_validator(mode="after")
     def _one_endpoint(self) -> InsightsHubSettings:
@@ -146,6 +152,7 @@ class ItwinIotSettings(Model):
     auth: ItwinIotAuth
     rate_limits: RateLimits = "vendor"
     concurrency: Annotated[int, Field(ge=1, le=64)] = 16
+    quota_time_scale: QuotaTimeScale = 1.0
 
     @field_validator("url")
     @classmethod

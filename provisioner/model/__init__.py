@@ -4,11 +4,21 @@ from provisioner.model.address import address_matches, platform_of, select
 from provisioner.model.change import Action, Change, FieldChange
 from provisioner.model.moves import Moves
 from provisioner.model.provider import ApplyContext, Provider
-from provisioner.model.resource import Deferred, KindSpec, LiveResource, LiveState, Resource, UnmanagedObject
+from provisioner.model.resource import (
+    CallModel,
+    Deferred,
+    KindSpec,
+    LiveResource,
+    LiveState,
+    PlannedOps,
+    Resource,
+    UnmanagedObject,
+)
 
 __all__ = [
     "Action",
     "ApplyContext",
+    "CallModel",
     "Change",
     "Deferred",
     "FieldChange",
@@ -16,6 +26,7 @@ __all__ = [
     "LiveResource",
     "LiveState",
     "Moves",
+    "PlannedOps",
     "Provider",
     "Resource",
     "UnmanagedObject",

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from provisioner.model.change import Action, Change
 
 JSON = Any
 """A JSON-compatible value: dict, list, str, int, float, bool or None."""
+
+
+PlannedOps = Mapping[str, "frozenset[Action]"]
+"""address -> the operations (CREATE, UPDATE, DELETE) its graph nodes perform in one apply."""
+
+CallModel = Callable[["Action", "Change", PlannedOps], Mapping[str, int]]
+"""(node operation, change, the apply's planned ops) -> calls per endpoint class of that node."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +31,8 @@ class KindSpec:
     `*_calls` are the API calls one change of that action costs, for the plan's estimate;
     `endpoint_class` names the rate-limit bucket those calls draw from. `vendor_names` maps
     attribute names to the vendor's field names (`type` -> `dataType`) for messages.
+    `calls`, when set, says exactly which endpoint classes one graph node of the kind calls and how
+    often (`CallModel`); without it a node costs `*_calls` calls of `endpoint_class`.
     """
 
     kind: str
@@ -34,6 +46,7 @@ class KindSpec:
     delete_calls: int = 1
     endpoint_class: str = "default"
     vendor_names: tuple[tuple[str, str], ...] = ()
+    calls: CallModel | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +133,6 @@ class LiveState:
     # what the read found wrong in the live state (two objects carrying one owner marker): the
     # plan shows each as a warning
     warnings: list[str] = field(default_factory=list)
+    # calls per endpoint class an apply of this platform's changes costs besides the changes' own
+    # (Insights Hub: the stack lease's take and release), for the plan's estimate
+    overhead_calls: dict[str, int] = field(default_factory=dict)

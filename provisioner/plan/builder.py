@@ -312,6 +312,7 @@ def build_plan(
     rate_limits: RateLimits | None = None,
     latency: float = DEFAULT_LATENCY,
     concurrency: Mapping[str, int] | int = DEFAULT_CONCURRENCY,
+    time_scale: Mapping[str, float] | float = 1.0,
 ) -> Plan:
     """Diff `desired` against `live` (per platform) and return the ordered, annotated plan."""
     builder = _Builder(desired, live, providers)
@@ -336,7 +337,8 @@ def build_plan(
         protected=frozenset(c.address for c in changes if c.protected),
         live_depends_on={a: d for a, d in live_deps.items() if a in touched},
         estimate=estimate_plan(
-            graph, builder.kinds, rate_limits=rate_limits, latency=latency, concurrency=concurrency
+            graph, builder.kinds, rate_limits=rate_limits, latency=latency, concurrency=concurrency,
+            time_scale=time_scale, overhead={p: state.overhead_calls for p, state in live.items()},
         ),
     )
     plan._hold(graph)

@@ -117,6 +117,8 @@ def plan_to_json(plan: Plan) -> dict[str, Any]:
             "critical_path_seconds": est.critical_path_seconds,
             "throughput_seconds": est.throughput_seconds,
             "quota_seconds": est.quota_seconds,
+            "quota_rules": {c: [list(r) for r in rules] for c, rules in est.quota_rules.items()},
+            "quota_scale": dict(est.quota_scale),
         },
     }
 
@@ -141,6 +143,9 @@ def plan_from_json(data: Mapping[str, Any]) -> Plan:
             critical_path_seconds=float(est["critical_path_seconds"]),
             throughput_seconds=float(est["throughput_seconds"]),
             quota_seconds=float(est["quota_seconds"]),
+            quota_rules={c: tuple((int(n), float(w)) for n, w in rules)
+                         for c, rules in est.get("quota_rules", {}).items()},
+            quota_scale={c: float(v) for c, v in est.get("quota_scale", {}).items()},
         ),
     )
 

@@ -159,6 +159,10 @@ def check_plan_file(data: dict[str, Any], *, platforms: Collection[str] | None =
             "calls_by_platform": per_platform(_count), "calls_by_class": _map_of(_count),
             "critical_path_seconds": _number, "throughput_seconds": _number, "quota_seconds": _number,
         })
+        optional = {"quota_rules": _map_of(_list_of(_quota_rule)), "quota_scale": _map_of(_number)}
+        for name, check in optional.items():  # absent in plan files written before the quota model
+            if name in value:
+                check(value[name], f"{path}.{name}")
 
     def plan(value: Any, path: str) -> None:
         _fields(value, path, {
@@ -183,6 +187,14 @@ def _opt_fields(spec: dict[str, Check]) -> Check:
         if value is not None:
             _fields(value, path, spec)
     return inner
+
+
+def _quota_rule(value: Any, path: str) -> None:
+    """`[limit, window_seconds]` of one quota rule."""
+    if not (isinstance(value, list) and len(value) == 2):
+        raise _fail(path, "[limit, window seconds]", value)
+    _count(value[0], f"{path}[0]")
+    _number(value[1], f"{path}[1]")
 
 
 def _precondition(value: Any, path: str) -> None:

@@ -62,12 +62,27 @@ def build_admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             return _problem(str(exc))
         return JSONResponse({"spec": spec})
 
+    def quota_state() -> JSONResponse:
+        return JSONResponse({"time_scale": sandbox.quota.time_scale,
+                             "limits": {k: [list(x) for x in v] for k, v in sandbox.quota.limits.items()}})
+
+    async def quota_get(request: Request) -> Response:
+        return quota_state()
+
     async def quota(request: Request) -> Response:
         body = await _body(request)
         if not isinstance(body, dict):
             return _problem(
                 'quota needs {"mode": "vendor"|"none"} or {"limits": {"GET /path": [[n, seconds]]}}'
+                ' and optionally {"time_scale": N}'
             )
+        if "time_scale" in body:
+            try:
+                sandbox.quota.set_time_scale(body["time_scale"])
+            except ValueError as exc:
+                return _problem(str(exc))
+            if "limits" not in body and "mode" not in body:
+                return quota_state()
         if "limits" in body:
             try:
                 limits = {str(k): [(int(n), float(p)) for n, p in v] for k, v in body["limits"].items()}
@@ -79,7 +94,7 @@ def build_admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
             except ValueError as exc:
                 return _problem(str(exc))
         sandbox.quota.set_limits(limits)
-        return JSONResponse({"limits": {k: [list(x) for x in v] for k, v in sandbox.quota.limits.items()}})
+        return quota_state()
 
     async def latency(request: Request) -> Response:
         body = await _body(request)
@@ -96,5 +111,6 @@ def build_admin_routes(sandbox: Sandbox) -> list[BaseRoute]:
         Route("/_sandbox/counts", counts, methods=["GET"]),
         Route("/_sandbox/faults", faults, methods=["PUT"]),
         Route("/_sandbox/quota", quota, methods=["PUT"]),
+        Route("/_sandbox/quota", quota_get, methods=["GET"]),
         Route("/_sandbox/latency", latency, methods=["PUT"]),
     ]

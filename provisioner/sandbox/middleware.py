@@ -191,7 +191,8 @@ class SandboxMiddleware:
             await asyncio.sleep(delay)
         retry_after = self.quota.take(endpoint, self.clock())
         if retry_after:
-            await send_error(send, path, 429, "API rate limit exceeded.", {"Retry-After": str(retry_after)})
+            await send_error(send, path, 429, "API rate limit exceeded.",
+                             {"Retry-After": self.quota.header(retry_after)})
             return
         fault = self.faults.draw(scope["method"], path)
         if fault is None:

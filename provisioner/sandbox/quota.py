@@ -1,4 +1,9 @@
-"""Per-endpoint rate quotas: token buckets per endpoint class (method + route template)."""
+"""Per-endpoint rate quotas: token buckets per endpoint class (method + route template).
+
+`time_scale` N runs the quota clock N times faster: windows refill N times sooner and Retry-After
+is the scaled wait in real seconds (docs/sandbox.md, "Quotas"), so a quota-bound apply of hours is
+measured in minutes.
+"""
 
 from __future__ import annotations
 
@@ -56,24 +61,48 @@ class Bucket:
 class QuotaTable:
     """Token buckets per endpoint class; `take` answers how long to wait (0 = allowed and counted)."""
 
-    def __init__(self, limits: dict[str, list[tuple[int, float]]] | None = None) -> None:
+    def __init__(self, limits: dict[str, list[tuple[int, float]]] | None = None, *,
+                 time_scale: float = 1.0) -> None:
+        self.time_scale = checked_time_scale(time_scale)
         self.set_limits(limits or {})
 
     def set_limits(self, limits: dict[str, list[tuple[int, float]]]) -> None:
         self.limits = {k: list(v) for k, v in limits.items()}
         self.buckets = {k: [Bucket(n, p) for n, p in v] for k, v in self.limits.items()}
 
-    def take(self, endpoint: str, now: float) -> int:
-        """0 when the request may proceed (a token is used), else the Retry-After in whole seconds."""
+    def set_time_scale(self, time_scale: float) -> None:
+        """Run the quota clock `time_scale` times faster from now on (buckets start full)."""
+        self.time_scale = checked_time_scale(time_scale)
+        self.set_limits(self.limits)
+
+    def take(self, endpoint: str, now: float) -> float:
+        """0 when the request may proceed (a token is used), else the Retry-After in real seconds:
+        whole seconds (at least 1) at time scale 1, as a service sends them; the scaled wait rounded
+        up to the millisecond otherwise."""
         buckets = self.buckets.get(endpoint)
         if not buckets:
             return 0
-        wait = max(b.wait(now) for b in buckets)
+        scaled_now = now * self.time_scale
+        wait = max(b.wait(scaled_now) for b in buckets)
         if wait > 0:
-            return max(1, math.ceil(wait))
+            if self.time_scale == 1:
+                return max(1, math.ceil(wait))
+            return max(0.001, math.ceil(wait / self.time_scale * 1000) / 1000)
         for bucket in buckets:
             bucket.tokens -= 1
         return 0
+
+    @staticmethod
+    def header(retry_after: float) -> str:
+        """The Retry-After header value of a `take` answer."""
+        return str(int(retry_after)) if float(retry_after).is_integer() else f"{retry_after:.3f}"
+
+
+def checked_time_scale(value: float) -> float:
+    """A time scale of at least 1 (a real tenant's quotas run at 1)."""
+    if not (isinstance(value, int | float) and math.isfinite(value) and 1 <= value <= 100_000):
+        raise ValueError(f"time scale must be a number from 1 to 100000, not {value!r}")
+    return float(value)
 
 
 def quota_limits(mode: str) -> dict[str, list[tuple[int, float]]]:

@@ -54,7 +54,7 @@ class Sandbox:
         self.settings = settings = settings or SandboxSettings()
         self.fault_rng = random.Random(settings.seed)
         self.faults = FaultInjector(settings.faults, self.fault_rng)
-        self.quota = QuotaTable(quota_limits(settings.quota))
+        self.quota = QuotaTable(quota_limits(settings.quota), time_scale=settings.time_scale)
         self._counts: Counter[str] = Counter()
         self._save_handle: asyncio.TimerHandle | None = None
         self._dirty = False

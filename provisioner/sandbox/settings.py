@@ -19,6 +19,8 @@ class SandboxSettings:
     latency_ms: float = 0.0
     faults: str = ""
     quota: Literal["vendor", "none"] = "none"
+    # quota windows and Retry-After run this many times faster (1 = real time; docs/sandbox.md "Quotas")
+    time_scale: float = 1.0
     seed: int = 0
     # Insights Hub identity
     tenant: str = "sandbox"

@@ -23,6 +23,8 @@ async def test_one_site_minimum_is_the_hand_count_and_the_bounds_follow_the_conf
     # the client's count is what the child sandbox served (measure raises otherwise)
     assert result.served == sum(result.calls.values())
     assert result.failed == 0 and result.empty_after
+    # the plan's estimate is exact per platform (the lease's two calls included)
+    assert result.estimate == result.calls
     assert result.concurrency == {"insights_hub": 4, "itwin_iot": 2}
     # aspect type -> asset type -> site -> pump -> mapping: at least 5 calls of 1 ms
     assert result.critical_path_s >= 0.005
@@ -51,10 +53,11 @@ def test_default_config_is_the_schema_and_cli_defaults_in_a_child_process() -> N
 
 
 def _fake(name: str, nodes: int, seconds: float, parallelism: int, *, bound_calls: int = 100,
-          minimum: int = 90) -> bench.Result:
+          minimum: int = 90, estimated: int | None = None) -> bench.Result:
     return bench.Result(name, 1, parallelism, {"insights_hub": 8, "itwin_iot": 4}, 20.0, nodes, 0,
                         {"insights_hub": bound_calls, "itwin_iot": 10}, bound_calls + 10,
-                        {"insights_hub": minimum, "itwin_iot": 10}, 0.1, seconds, 1.0, 50.0, True)
+                        {"insights_hub": minimum, "itwin_iot": 10}, 0.1, seconds, 1.0, 50.0, True,
+                        {"insights_hub": bound_calls if estimated is None else estimated, "itwin_iot": 10})
 
 
 def test_report_prints_ratios_and_judges_the_default_run() -> None:
@@ -63,13 +66,20 @@ def test_report_prints_ratios_and_judges_the_default_run() -> None:
     out = bench.report([_fake("default", 100, 0.5, 32), _fake("low", 100, 0.26, 16)], baseline)
     assert "default" in out and "20.0x" in out and "1.100" in out and "2.00" in out
     assert "baseline: 1 sites at parallelism 1: 10 nodes" in out
-    assert "cold apply calls / minimum on `default`: 110/100 = 1.100 (target <= 1.05, goal 1.02): FAIL" in out
+    assert ("cold apply calls / minimum on `default`: 110/100 = 1.100 (target <= 1.05, goal 1.02): FAIL; "
+            "goal <= 1.02: FAIL") in out
+    assert "estimate / actual calls on insights_hub: 100/100 = 1.00 (target 1.00): PASS" in out
     assert ("targets on `default`: wall 2.00 <= 1.3, speed-up 20.0x >= 10x, calls 1.100 <= 1.05, "
-            "converged yes: FAIL") in out
+            "converged yes, estimate exact yes: FAIL") in out
     # wall and speed-up met, but 10% more calls than the minimum: still FAIL
     out = bench.report([_fake("default", 100, 0.3, 32)], baseline)
-    assert "calls 1.100 <= 1.05, converged yes: FAIL" in out
+    assert "calls 1.100 <= 1.05, converged yes, estimate exact yes: FAIL" in out
     out = bench.report([_fake("default", 100, 0.3, 32, minimum=98)], baseline)
-    assert "cold apply calls / minimum on `default`: 110/108 = 1.019 (target <= 1.05, goal 1.02): PASS" in out
+    assert ("cold apply calls / minimum on `default`: 110/108 = 1.019 (target <= 1.05, goal 1.02): PASS; "
+            "goal <= 1.02: PASS") in out
     assert ("targets on `default`: wall 1.20 <= 1.3, speed-up 33.3x >= 10x, calls 1.019 <= 1.05, "
-            "converged yes: PASS") in out
+            "converged yes, estimate exact yes: PASS") in out
+    # an estimate one call off on a platform fails the run
+    out = bench.report([_fake("default", 100, 0.3, 32, minimum=98, estimated=99)], baseline)
+    assert "estimate / actual calls on insights_hub: 99/100 = 0.99 (target 1.00): FAIL" in out
+    assert "estimate exact NO: FAIL" in out

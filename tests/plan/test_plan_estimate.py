@@ -51,3 +51,29 @@ def test_quota_seconds() -> None:
     assert quota_seconds(11, [(10, 60.0)]) == 60.0
     assert quota_seconds(100, [(10, 1.0), (50, 60.0)]) == 60.0
     assert quota_seconds(5, []) == 0.0
+
+
+def test_the_quota_bound_runs_at_the_platforms_time_scale() -> None:
+    graph = build_graph([create(f"iot.devices.d{i}", "devices") for i in range(40)])
+    rules = {"iot": [(10, 60.0)]}
+    real = estimate_plan(graph, KINDS, latency=0.0, rate_limits=rules)
+    fast = estimate_plan(graph, KINDS, latency=0.0, rate_limits=rules, time_scale={"iot": 100.0, "hub": 1.0})
+    assert real.quota_seconds == 180.0 and fast.quota_seconds == pytest.approx(1.8)
+    assert fast.quota_rules == {"iot": ((10, 60.0),)} and fast.quota_scale == {"iot": 100.0}
+    assert fast.binding_class == "iot" and fast.class_quota_seconds("iot", 11) == pytest.approx(0.6)
+    assert estimate_plan(graph, KINDS, latency=1.0, rate_limits=rules, time_scale=100).binding_class is None
+
+
+def test_a_call_model_spreads_a_node_over_endpoint_classes_and_overhead_counts_once_per_platform() -> None:
+    def calls(op: Action, change: Change, planned: object) -> dict[str, int]:
+        return {"am.post": 1, "agm.post": 1} if op is Action.CREATE else {"agm.delete": 3}
+
+    kinds = {**KINDS, "hub.agents": kind("agents", "hub", 0, calls=calls)}
+    changes = [create("hub.agents.a", "agents"), create("hub.agents.b", "agents"),
+               Change(Action.DELETE, "hub.agents.c", "agents", {}, None, server_id="c")]
+    est = estimate_plan(build_graph(changes), kinds, latency=1.0, concurrency=100,
+                        rate_limits={"am.post": [(1, 60.0)]},
+                        overhead={"hub": {"lease": 2}, "iot": {"lease": 5}})
+    assert est.calls_by_class == {"am.post": 2, "agm.post": 2, "agm.delete": 3, "lease": 2}
+    assert est.calls_by_platform == {"hub": 9}  # no iTwin change: no iTwin overhead
+    assert est.quota_seconds == 60.0 and est.critical_path_seconds == 3.0

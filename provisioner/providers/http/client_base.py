@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Self
 
 from provisioner.errors import ApiError
-from provisioner.providers.http.rate_limits import RateLimit
+from provisioner.providers.http.rate_limits import RateLimit, RateLimiter
 from provisioner.providers.http.session import CallStats, HttpSession
 
 
@@ -30,6 +30,11 @@ class VendorClient:
     def rate_limits(self) -> dict[str, RateLimit]:
         """The effective client-side quota per endpoint class."""
         return self._http.rate_limits
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The client-side quota limiter (time scale, wait hook)."""
+        return self._http.limiter
 
     async def aclose(self) -> None:
         await self._http.aclose()

@@ -23,6 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
+from provisioner.model.quota import QuotaObserver, QuotaWait, outside_slots
+
 Vendor = Literal["insights_hub", "itwin_iot"]
 
 
@@ -146,18 +148,42 @@ def minimum_duration(calls: Mapping[str, int], limits: Mapping[str, RateLimit]) 
     return longest
 
 
+_SERVICES = {"am": "asset management", "agm": "agent management", "mc": "mindconnect",
+             "ts": "time series", "ih": "insights hub", "iot": "itwin iot"}
+
+
+def describe_class(endpoint_class: str) -> str:
+    """The service and request of an endpoint class (`mindconnect POST /dataPointMappings`)."""
+    spec = ENDPOINT_CLASSES.get(endpoint_class)
+    service = _SERVICES.get(endpoint_class.split(".", 1)[0], endpoint_class.split(".", 1)[0])
+    return f"{service} {spec[1]}" if spec else endpoint_class
+
+
+def describe_limit(limit: RateLimit, time_scale: float = 1.0) -> str:
+    """`594/min and 1,485/h`; with a time scale, `1,050/h at time scale 100x`."""
+    rules = ((limit.per_minute, "min"), (limit.per_hour, "h"))
+    parts = [f"{n:,}/{unit}" for n, unit in rules if n is not None]
+    scaled = f" at time scale {time_scale:g}x" if time_scale != 1 else ""
+    return " and ".join(parts) + scaled
+
+
 class RateLimiter:
     """Sliding-log limiter: one log of call times per (class, window)."""
 
     def __init__(self, limits: Mapping[str, RateLimit], *,
                  clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 time_scale: float = 1.0) -> None:
+        if not (math.isfinite(time_scale) and time_scale >= 1):
+            raise ValueError(f"quota time scale must be at least 1, not {time_scale!r}")
         self._limits = dict(limits)
         self._clock = clock
         self._sleep = sleep
+        self.time_scale = time_scale  # windows last 1/time_scale as long (a sandbox's --time-scale)
         self._logs: dict[tuple[str, float], deque[float]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self.waited_seconds = 0.0
+        self.observer: QuotaObserver | None = None  # e.g. the apply's progress display
 
     @property
     def limits(self) -> dict[str, RateLimit]:
@@ -166,23 +192,38 @@ class RateLimiter:
     async def acquire(self, endpoint_class: str) -> None:
         """Wait until one more call of `endpoint_class` fits in all of its windows, then record it."""
         limit = self._limits.get(endpoint_class)
-        windows = limit.windows() if limit else []
+        windows = [(w / self.time_scale, q) for w, q in limit.windows()] if limit else []
         if not windows:
             return
         lock = self._locks.setdefault(endpoint_class, asyncio.Lock())
-        async with lock:  # FIFO: waiters queue behind the one sleeping
+        if not lock.locked() and self._take(endpoint_class, windows) <= 0:
+            return  # a free slot: taken at once
+        # waiting: the change gives its executor slots back meanwhile, so changes of other classes go on
+        async with outside_slots(), lock:  # FIFO: waiters queue behind the one sleeping
             while True:
-                now = self._clock()
-                wait = 0.0
-                for window, quota in windows:
-                    log = self._logs.setdefault((endpoint_class, window), deque())
-                    while log and log[0] <= now - window:
-                        log.popleft()
-                    if len(log) >= quota:
-                        wait = max(wait, log[0] + window - now)
+                wait = self._take(endpoint_class, windows)
                 if wait <= 0:
-                    for window, _ in windows:
-                        self._logs[(endpoint_class, window)].append(now)
                     return
                 self.waited_seconds += wait
+                if self.observer is not None and limit is not None:
+                    label = f"{describe_class(endpoint_class)}, {describe_limit(limit, self.time_scale)}"
+                    self.observer.quota_wait(QuotaWait(endpoint_class, label, wait))
                 await self._sleep(wait)
+
+    def _take(self, endpoint_class: str, windows: list[tuple[float, int]]) -> float:
+        """Take a slot now (0 returned) or say how long until one is free (nothing taken)."""
+        now = self._clock()
+        wait = 0.0
+        for window, quota in windows:
+            log = self._logs.setdefault((endpoint_class, window), deque())
+            while log and log[0] <= now - window:
+                log.popleft()
+            if len(log) >= quota:
+                wait = max(wait, log[0] + window - now)
+        if wait > 0:
+            return wait
+        for window, _ in windows:
+            self._logs[(endpoint_class, window)].append(now)
+        if self.observer is not None:
+            self.observer.quota_taken(endpoint_class)
+        return 0.0

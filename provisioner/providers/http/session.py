@@ -83,6 +83,7 @@ class HttpSession:
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
+        quota_time_scale: float = 1.0,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -90,7 +91,8 @@ class HttpSession:
         self.base_url = checked_base_url(base_url)
         self.retry = retry or RetryPolicy()
         self._redactor = Redactor(credentials.secrets())
-        self._limiter = RateLimiter(rate_limits(vendor, limits), clock=clock, sleep=self.retry.sleep)
+        self._limiter = RateLimiter(rate_limits(vendor, limits), clock=clock, sleep=self.retry.sleep,
+                                    time_scale=quota_time_scale)
         self._slots = asyncio.Semaphore(concurrency)
         # One verifying TLS context (CA load) for the pool; +1 connection for a token request.
         self._transport = transport or NetworkTransport(tls=httpx.create_ssl_context(verify=True),
@@ -118,6 +120,11 @@ class HttpSession:
     @property
     def rate_limits(self) -> dict[str, RateLimit]:
         return self._limiter.limits
+
+    @property
+    def limiter(self) -> RateLimiter:
+        """The client-side quota limiter (its `time_scale`, its `on_wait` hook)."""
+        return self._limiter
 
     async def aclose(self) -> None:
         await self._transport.aclose()

@@ -61,6 +61,7 @@ class InsightsHubClient(VendorClient):
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
+        quota_time_scale: float = 1.0,
         asset_page_size: int = 200,
         agent_page_size: int = 100,
         mapping_page_size: int = 2000,
@@ -69,7 +70,8 @@ class InsightsHubClient(VendorClient):
         self._http = HttpSession(
             vendor="insights_hub", base_url=base_url, credentials=credentials,
             token_class="ih.auth.token", transport=transport, retry=retry, limits=limits,
-            concurrency=concurrency, timeout=timeout, clock=clock, refresh_margin=refresh_margin)
+            concurrency=concurrency, timeout=timeout, clock=clock, refresh_margin=refresh_margin,
+            quota_time_scale=quota_time_scale)
         self._am_size = asset_page_size
         self._agent_size = agent_page_size
         self._mapping_size = mapping_page_size

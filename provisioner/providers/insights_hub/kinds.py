@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from provisioner.model import KindSpec
+from collections.abc import Mapping
+from dataclasses import replace
+
+from provisioner.model import Action, CallModel, Change, KindSpec, PlannedOps
 
 PLATFORM = "insights_hub"
 
@@ -16,6 +19,38 @@ EVENT_MAPPING = "insights_hub.event_mapping"
 
 _TYPE_FIELDS = (("type", "dataType"), ("quality_code", "qualityCode"), ("parent", "parentTypeId"))
 _ASSET_FIELDS = (("type", "typeId"), ("twin_type", "twinType"), ("parent", "parentId"))
+
+def _per_action(create: Mapping[str, int], update: Mapping[str, int], delete: Mapping[str, int]) -> CallModel:
+    """A call model: fixed calls per endpoint class for each operation of a graph node."""
+    table = {Action.CREATE: dict(create), Action.UPDATE: dict(update), Action.DELETE: dict(delete)}
+
+    def calls(op: Action, change: Change, planned: PlannedOps) -> Mapping[str, int]:
+        return table[op]
+    return calls
+
+
+# What `operations.Operations` sends per node after a fresh plan (creates need no lookup while the
+# stack's lease is held and untaken since the read: `guarded` false).
+_CALLS = {
+    ASPECT_TYPE: _per_action({"am.aspecttype.put": 1}, {"am.aspecttype.patch": 1},
+                             {"am.aspecttype.delete": 1}),
+    ASSET_TYPE: _per_action({"am.assettype.put": 1}, {"am.assettype.patch": 1}, {"am.assettype.delete": 1}),
+    ASSET: _per_action({"am.assets.post": 1}, {"am.asset.patch": 1}, {"am.asset.delete": 1}),
+    # its core.mclib asset, then the agent; delete: boarding status, agent, its asset (read for the etag)
+    AGENT: _per_action({"am.assets.post": 1, "agm.agents.post": 1}, {"agm.agent.get": 1, "agm.agent.put": 1},
+                       {"agm.boarding.status": 1, "agm.agent.get": 1, "agm.agent.delete": 1,
+                        "am.asset.get": 1, "am.asset.delete": 1}),
+    DATA_SOURCES: _per_action({"agm.dsc.put": 1}, {"agm.dsc.put": 1}, {"agm.dsc.put": 1}),
+    MAPPING: _per_action({"mc.datapointmappings.post": 1}, {"mc.datapointmappings.post": 1},
+                         {"mc.datapointmapping.delete": 1}),
+    EVENT_MAPPING: _per_action({"mc.eventmappings.post": 1}, {"mc.eventmapping.patch": 1},
+                               {"mc.eventmapping.delete": 1}),
+}
+
+# the stack lease (`lease.StackLease`): a first take creates its aspect type (PUT); a later one
+# meets 412, reads it and patches it; the release patches it
+LEASE_CALLS_NEW = {"am.aspecttype.put": 1, "am.aspecttype.patch": 1}
+LEASE_CALLS_EXISTING = {"am.aspecttype.put": 1, "am.aspecttype.get": 1, "am.aspecttype.patch": 2}
 
 KINDS: dict[str, KindSpec] = {
     spec.kind: spec
@@ -45,3 +80,4 @@ KINDS: dict[str, KindSpec] = {
         KindSpec(EVENT_MAPPING, PLATFORM, rank=60, endpoint_class="mc.eventmappings.post"),
     )
 }
+KINDS = {name: replace(spec, calls=_CALLS[name]) for name, spec in KINDS.items()}

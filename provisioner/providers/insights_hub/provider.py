@@ -174,6 +174,8 @@ class InsightsHubProvider:
                 found[agent_id] = answer
         run_all(_prune_steps(state, add_data_sources(state, info, found), wanted))
         state.api_calls = self.client.stats.total
+        lease = kinds.LEASE_CALLS_NEW if observed.etag is None else kinds.LEASE_CALLS_EXISTING
+        state.overhead_calls = dict(lease)
         self._observed = observed
         self.ops.note_agent_assets({address: asset_id for asset_id, address in info.agent_address.items()
                                     if address not in state.managed})

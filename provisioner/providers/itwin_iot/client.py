@@ -63,6 +63,7 @@ class ItwinIotClient(VendorClient):
         timeout: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
         refresh_margin: float = 60.0,
+        quota_time_scale: float = 1.0,
         page_size: int = PAGE_SIZE,
     ) -> None:
         if page_size < 1:
@@ -70,7 +71,8 @@ class ItwinIotClient(VendorClient):
         self._http = HttpSession(
             vendor="itwin_iot", base_url=base_url, credentials=credentials,
             token_class="iot.auth.token", transport=transport, retry=retry, limits=limits,
-            concurrency=concurrency, timeout=timeout, clock=clock, refresh_margin=refresh_margin)
+            concurrency=concurrency, timeout=timeout, clock=clock, refresh_margin=refresh_margin,
+            quota_time_scale=quota_time_scale)
         self._page_size = page_size
 
     # -- reads -----------------------------------------------------------------------------------
