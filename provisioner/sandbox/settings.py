@@ -53,6 +53,12 @@ class SandboxSettings:
     # (off: its field and value alone); Event Management pages hold at most this many events
     event_mapping_needs_type: bool = True
     event_page_max: int = 100
+    # POST /events (docs/sandbox.md, "Agent side"): an agent's post on its own entity is routed by its
+    # event mappings (off: stored on the entity it names); the entity must exist; fields a standard
+    # event does not define are kept as sent ("drop": left out)
+    event_post_mappings: bool = False
+    event_entity_check: bool = True
+    event_extra_fields: Literal["keep", "drop"] = "keep"
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"
