@@ -12,6 +12,7 @@ MindsphereStandardEvent will be created").
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import UTC, datetime
 from typing import Any
 
@@ -51,9 +52,12 @@ def utc_ms(raw: Any) -> str:
     return stamp.strftime("%Y-%m-%dT%H:%M:%S.") + f"{stamp.microsecond // 1000:03d}Z"
 
 
-def posted_event(body: Doc, keep_extra: bool) -> Doc:
+def posted_event(body: Doc, *, standard: bool, declared: Collection[str] | None, keep_extra: bool) -> Doc:
     """The stored form of a `POST /events` body; HttpError 400 when it breaks the SDK's models.
-    Server-owned fields in the body (`id`, `etag`, `_links`, `sharing`) are ignored."""
+    `standard`: the type is MindSphereStandardEvent or descends from it (its five fields are typed);
+    `declared`: the fields the type defines (None: unknown, every field kept); fields beyond them
+    are kept only with `keep_extra`. Server-owned fields (`id`, `etag`, `_links`, `sharing`) are
+    ignored."""
     for name in ("entityId", "timestamp"):
         if name not in body:
             raise HttpError(400, f"Invalid event: {name} is required")
@@ -63,20 +67,25 @@ def posted_event(body: Doc, keep_extra: bool) -> Doc:
     type_id = str(body.get("typeId") or STANDARD_TYPE)
     if type_id == BASE_TYPE:
         raise HttpError(400, "Invalid event: events of the abstract BaseEvent type cannot be created")
-    standard = type_id == STANDARD_TYPE
     if standard:
         for name, kinds in STANDARD_TYPES.items():
             if body.get(name) is not None:
                 _typed(name, body[name], kinds)
     stamp = utc_ms(body["timestamp"])
-    known = (*BASE_FIELDS, *STANDARD_TYPES) if standard else None
-    doc: Doc = {k: v for k, v in body.items()
-                if k not in SERVER_FIELDS and (keep_extra or known is None or k in known)}
+    known = None if declared is None or keep_extra else {*BASE_FIELDS, *declared}
+    doc: Doc = {k: v for k, v in body.items() if k not in SERVER_FIELDS and (known is None or k in known)}
     doc.update(id=str(uuid.uuid4()), typeId=type_id, timestamp=stamp, etag=0)
     doc["correlationId"] = str(body.get("correlationId") or uuid.uuid4())
     if standard:
         doc.setdefault("acknowledged", False)
     return doc
+
+
+def standard_view(doc: Doc) -> Doc:
+    """A descendant type's event as a query without typeId lists it: "excluding descendant
+    specific fields" (MCN event-management.js GetEvents)."""
+    keep = {*BASE_FIELDS, *STANDARD_TYPES, *SERVER_FIELDS}
+    return {k: v for k, v in doc.items() if k in keep}
 
 
 def render(doc: Doc, events_url: str, shared: bool) -> Doc:

@@ -3,16 +3,17 @@
 Rules from MCN 3.24.2 `dist/src/api/sdk/event/event-management.js` (`GetEvents`): without a
 timestamp in the filter only the last 7 days are searched; `timestamp` takes `before`, `after` and
 `between`; one `typeId` expression at most, equality only, never negated, never BaseEvent; without
-`typeId` the query is over MindsphereStandardEvent (and its descendants: the sandbox has no event
-types, so none); `sort` only on filterable fields, default timestamp descending; with
+`typeId` the query is over MindsphereStandardEvent and its descendants (listed without their own
+fields); `sort` only on filterable fields, default timestamp descending; with
 `history=false` (the default) only the latest of the events sharing correlationId, entityId and
-typeId is listed. Which fields are filterable: `event_docs.STANDARD_FILTERABLE`.
+typeId is listed. Filterable: `event_docs.STANDARD_FILTERABLE`, and a registered type's fields
+marked `filterable`; a type the sandbox does not know filters on any field.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,8 @@ from typing import Any
 from starlette.requests import Request
 
 from provisioner.sandbox.errors import HttpError
-from provisioner.sandbox.event_docs import BASE_TYPE, STANDARD_FILTERABLE, STANDARD_TYPE
+from provisioner.sandbox.event_docs import BASE_FIELDS, BASE_TYPE, STANDARD_FILTERABLE, STANDARD_TYPE
+from provisioner.sandbox.event_types import descends_from_standard, type_fields
 from provisioner.sandbox.filters import Predicate, parse_filter, parse_sort
 
 Doc = dict[str, Any]
@@ -112,9 +114,10 @@ class EventQuery:
     order: list[tuple[str, bool]]
     history: bool
     shared: bool
+    polymorphic: bool  # no typeId: MindsphereStandardEvent and its descendants
 
     @classmethod
-    def parse(cls, request: Request, now: float) -> EventQuery:
+    def parse(cls, request: Request, now: float, types: Mapping[str, Doc]) -> EventQuery:
         raw = request.query_params.get("filter")
         try:
             tree = json.loads(raw) if raw and raw.strip() else {}
@@ -123,17 +126,21 @@ class EventQuery:
         found = list(_fields(tree, False))
         type_id = _type_id([(cond, neg) for name, cond, neg in found if name == "typeId"])
         names = {name for name, _, _ in found}
-        if type_id in (None, STANDARD_TYPE):
-            fields = STANDARD_FILTERABLE
+        if type_id is None or type_id == STANDARD_TYPE or type_id in types:
+            fields = frozenset(BASE_FIELDS)
+            if type_id is None or descends_from_standard(types, type_id):
+                fields = STANDARD_FILTERABLE
+            if type_id is not None:
+                fields |= {n for n, f in type_fields(types, type_id).items() if f.get("filterable")}
             refused = sorted(names - fields)
             if refused:
                 raise HttpError(400, f"Invalid filter: field '{refused[0]}' is not filterable")
-        else:  # a custom type: the sandbox knows no event types, so any of its fields may filter
+        else:  # a type the sandbox does not know: any of its fields may filter
             fields = STANDARD_FILTERABLE | names
         parsed = parse_filter(raw, fields - {"timestamp"}, {"timestamp": _timestamp})
         parts = [parsed] if parsed is not None else []
         if type_id is None:
-            parts.append(lambda doc: doc.get("typeId") == STANDARD_TYPE)
+            parts.append(lambda doc: descends_from_standard(types, str(doc.get("typeId"))))
         if "timestamp" not in names:
             since = now - DEFAULT_WINDOW_S
             parts.append(lambda doc: epoch(str(doc["timestamp"])) >= since)
@@ -142,7 +149,8 @@ class EventQuery:
         def predicate(doc: Doc) -> bool:
             return all(part(doc) for part in parts)
 
-        return cls(predicate, order, _flag(request, "history"), _flag(request, "includeShared"))
+        return cls(predicate, order, _flag(request, "history"), _flag(request, "includeShared"),
+                   type_id is None)
 
 
 def latest_of_each(docs: list[Doc]) -> list[Doc]:

@@ -1,7 +1,7 @@
 """Events from agents: `businessEvent` items of `/exchange`, stored by the agent's event mappings,
 and Event Management v3 over them: `GET /events` (query rules in `event_query`), `GET
 /events/{id}`, `POST /events` (what the SDK's `MindConnectAgent.PostEvent` sends; body rules in
-`event_docs`) and the billboard `GET /`.
+`event_docs`), the event types (`event_types`) and the billboard `GET /`.
 
 MindConnect 3.6.0 says an uploaded event "will be checked against the event mappings to determine
 the asset the event will be stored in", every matching mapping applies, and an event no mapping
@@ -29,8 +29,14 @@ from starlette.routing import BaseRoute
 from provisioner.sandbox.auth_ih import bearer_token, request_base_url
 from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError
-from provisioner.sandbox.event_docs import STANDARD_TYPE, posted_event, render
+from provisioner.sandbox.event_docs import STANDARD_TYPE, STANDARD_TYPES, posted_event, render, standard_view
 from provisioner.sandbox.event_query import EventQuery, latest_of_each
+from provisioner.sandbox.event_types import (
+    EventTypeService,
+    check_custom_event,
+    descends_from_standard,
+    type_fields,
+)
 from provisioner.sandbox.filters import apply_sort
 from provisioner.sandbox.handlers import HAL, ih_route, json_body, json_response
 from provisioner.sandbox.paging import hal_page, page_params
@@ -101,12 +107,17 @@ class EventService:
     async def list_events(self, request: Request) -> Response:
         """A HAL page of the events the query selects, newest first unless `sort` says otherwise."""
         page, size = page_params(request, DEFAULT_PAGE, self.ctx.settings.event_page_max)
-        query = EventQuery.parse(request, self.ctx.now())
+        types = self.ctx.telemetry.event_types
+        query = EventQuery.parse(request, self.ctx.now(), types)
         stored = self.ctx.telemetry.events
         docs = [d for d in (stored if query.history else latest_of_each(stored)) if query.predicate(d)]
         apply_sort(docs, query.order)
+        if query.polymorphic:
+            docs = [d if d.get("typeId") == STANDARD_TYPE else standard_view(d) for d in docs]
         url = self._events_url(request)
         body = hal_page(request, "events", [render(d, url, query.shared) for d in docs], page, size)
+        if not docs and not self.ctx.settings.event_empty_embedded:
+            body.pop("_embedded", None)
         return json_response(body, media_type=HAL)
 
     async def get_event(self, request: Request) -> Response:
@@ -128,6 +139,23 @@ class EventService:
             raise HttpError(403, f"Agent {str(claims.get('sub'))[:64]} is not onboarded")
         return agent
 
+    def _type_rules(self, body: Doc) -> dict[str, Any]:
+        """`standard` and `declared` of `posted_event` for the body's type; 400 for a type the
+        tenant does not have (unless `event_type_check="any"`) or a custom field that breaks it."""
+        types = self.ctx.telemetry.event_types
+        raw = body.get("typeId")
+        type_id = raw if isinstance(raw, str) and raw else STANDARD_TYPE
+        if type_id == STANDARD_TYPE:
+            return {"standard": True, "declared": STANDARD_TYPES}
+        if type_id not in types:
+            if self.ctx.settings.event_type_check == "registered":
+                raise HttpError(400, f"Invalid event: event type {type_id[:80]} does not exist")
+            return {"standard": False, "declared": None}
+        fields = type_fields(types, type_id)
+        check_custom_event(fields, body)
+        standard = descends_from_standard(types, type_id)
+        return {"standard": standard, "declared": {*fields, *(STANDARD_TYPES if standard else ())}}
+
     def _known_entity(self, entity: str) -> bool:
         asset = self.ctx.state.assets.get(entity)
         return (asset is not None and not asset.get("deleted")) or entity in self.ctx.state.agents
@@ -136,7 +164,8 @@ class EventService:
         """`POST /events` by an agent or a tenant token: 201 with the created event."""
         agent = self._poster(request)
         settings = self.ctx.settings
-        doc = posted_event(await json_body(request), settings.event_extra_fields == "keep")
+        body = await json_body(request)
+        doc = posted_event(body, **self._type_rules(body), keep_extra=settings.event_extra_fields == "keep")
         if settings.event_entity_check and not self._known_entity(doc["entityId"]):
             raise HttpError(400, f"Invalid event: entity {doc['entityId'][:64]} does not exist")
         targets = [doc["entityId"]]
@@ -149,7 +178,7 @@ class EventService:
 
     async def billboard(self, request: Request) -> Response:
         """The service's links (`InfoResponse`: self, events, eventTypes, deleteEventsJobs,
-        createEventsJobs); only `events` is served here."""
+        createEventsJobs); the jobs are not served here."""
         root = request_base_url(request) + BASE
         body: Doc = {"self": {"href": root + "/"}}
         for name in ("events", "eventTypes"):
@@ -160,6 +189,7 @@ class EventService:
 
     def routes(self) -> list[BaseRoute]:
         return [
+            *EventTypeService(self.ctx).routes(),
             ih_route(self.ctx, "am", BASE + "/", ["GET"], self.billboard),
             ih_route(self.ctx, "am", BASE + "/events", ["GET"], self.list_events),
             ih_route(self.ctx, "am", BASE + "/events", ["POST"], self.post_event),

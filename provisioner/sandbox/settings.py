@@ -59,6 +59,10 @@ class SandboxSettings:
     event_post_mappings: bool = False
     event_entity_check: bool = True
     event_extra_fields: Literal["keep", "drop"] = "keep"
+    # a posted event's typeId must be a created event type ("any": unknown types are accepted);
+    # an empty Event Management list carries no `_embedded` (True: an empty list, as Asset Management)
+    event_type_check: Literal["registered", "any"] = "registered"
+    event_empty_embedded: bool = False
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"
