@@ -122,7 +122,7 @@ async def test_filter_rules_of_the_sdk_typeid_window_history_and_filterable_fiel
 ) -> None:
     _, agent = await mapped_agent(ih)
     await overheat_type(client, fields=[{"name": "temperature", "type": "DOUBLE", "filterable": True}])
-    posts = [
+    posts: list[dict[str, Any]] = [
         {"timestamp": "2025-06-15T15:00:00Z", "typeId": TYPE, "temperature": 90.5, "source": "M"},
         {"timestamp": "2025-06-15T15:00:01Z", "description": "plain"},
         {"timestamp": "2025-06-01T15:00:00Z", "description": "two weeks old"},
@@ -167,12 +167,14 @@ async def test_event_types_take_the_sdk_s_defaults_and_typed_posts_follow_them(
                                 "updatable": True, "type": "DOUBLE"}
     again = await client.post(f"{EM}/eventTypes", json={"id": TYPE, "name": "x", "fields": []})
     assert again.status_code == 409
-    for bad in ({"id": "other.Type", "name": "x", "fields": []}, {"name": "x", "fields": [{"name": "f"}]},
-                {"name": "x", "fields": [{"name": "f", "type": "STRING", "values": ["a"]}]}, {"fields": []}):
-        assert (await client.post(f"{EM}/eventTypes", json=bad)).status_code == 400, bad
+    bad_types: list[dict[str, Any]] = [
+        {"id": "other.Type", "name": "x", "fields": []}, {"name": "x", "fields": [{"name": "f"}]},
+        {"name": "x", "fields": [{"name": "f", "type": "STRING", "values": ["a"]}]}, {"fields": []}]
+    for bad_type in bad_types:
+        assert (await client.post(f"{EM}/eventTypes", json=bad_type)).status_code == 400, bad_type
     listed_types = (await client.get(f"{EM}/eventTypes", params={"filter": json.dumps({"name": "Overheat"})}))
     assert [t["id"] for t in listed_types.json()["_embedded"]["eventTypes"]] == [TYPE]
-    base = {"entityId": agent, "timestamp": NOW, "typeId": TYPE}
+    base: dict[str, Any] = {"entityId": agent, "timestamp": NOW, "typeId": TYPE}
     for bad in ({**base}, {**base, "temperature": "hot"}, {**base, "temperature": 1.0, "level": "MID"}):
         assert (await post(client, bad)).status_code == 400, bad
     assert (await post(client, {**base, "temperature": 23.7, "level": "HIGH"})).status_code == 201
