@@ -2,7 +2,7 @@
 event mapping receive values, every iTwin IoT sensor metric receive observations? One round reads
 boarding and online status per agent, the mappings' validity (one tenant-wide paged list), the
 latest time series record per mapped asset aspect, the recoverable records, the mapped event types'
-events since the cutoff (one tenant-wide paged list) and each managed sensor's observations since
+events since the cutoff (one tenant-wide paged list per type) and each managed sensor's observations since
 the cutoff, then names the likely cause of everything that does not flow."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import math
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -125,14 +125,15 @@ def _epoch(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def minimum_calls(agents: int, mappings: int, series: int, records: int, *, event_mappings: int = 0,
-                  events: int = 0, sensors: int = 0) -> int:
+def minimum_calls(agents: int, mappings: int, series: int, records: int, *,
+                  events_by_type: Sequence[int] = (), sensors: int = 0) -> int:
     """Fewest calls the read APIs allow for one round: boarding status and online status per agent
     (no list endpoint reports either), the mapping list in pages of 2000, one latest-value read per
     mapped asset aspect, the recoverable records in pages of 2000 (at least one page), the events
-    of the mapped types in pages of 100 (at least one page, when there are event mappings) and one
-    observation query per sensor (Query Raw Data takes one sensorId)."""
-    event_pages = max(1, math.ceil(events / EVENT_PAGE)) if event_mappings else 0
+    of each mapped event type in pages of 100 (at least one page per type: a filter takes one typeId;
+    `events_by_type` holds each type's count) and one observation query per sensor (Query Raw Data
+    takes one sensorId)."""
+    event_pages = sum(max(1, math.ceil(n / EVENT_PAGE)) for n in events_by_type)
     return (2 * agents + max(1, math.ceil(mappings / MAPPING_PAGE)) + series
             + max(1, math.ceil(records / RECORD_PAGE)) + event_pages + sensors)
 
@@ -205,15 +206,15 @@ async def check_round(field_client: FieldClient, inventory: Inventory, since_s: 
             else:
                 result.cause = "data point never sent"
     agent_ids = {a.address: a.agent_id for a in inventory.agents}
-    event_results = [_event_result(e, events, agent_results.get(e.agent_address), agent_ids, cutoff_iso)
-                     for e in inventory.event_mappings]
+    event_results = [_event_result(e, events.get(e.event_type, []), agent_results.get(e.agent_address),
+                                   agent_ids, cutoff_iso) for e in inventory.event_mappings]
     metric_results = [r for sensor, got in zip(sensors, observed, strict=True)
                       for r in _metric_results(sensor, got, cutoff_iso)]
     report = CheckReport(list(agent_results.values()), mapping_results, list(inventory.missing), since_s,
                          events=event_results, sensor_metrics=metric_results)
     report.calls = (hub.stats.total + (itwin.itwin.stats.total if itwin is not None else 0)) - start_calls
     report.minimum_calls = minimum_calls(len(inventory.agents), len(listed), len(series_keys), len(records),
-                                         event_mappings=len(inventory.event_mappings), events=len(events),
+                                         events_by_type=[len(found) for found in events.values()],
                                          sensors=len(sensors))
     return report
 
@@ -249,9 +250,8 @@ def _metric_results(sensor: SensorItem, observed: list[dict[str, Any]] | None,
     return out
 
 
-def _event_result(item: EventMappingItem, events: list[dict[str, Any]], agent: AgentResult | None,
+def _event_result(item: EventMappingItem, of_type: list[dict[str, Any]], agent: AgentResult | None,
                   agent_ids: dict[str, str], cutoff_iso: str) -> EventResult:
-    of_type = [e for e in events if e.get("typeId") == item.event_type]
     routed = [e for e in of_type if item.asset_id is not None and e.get("entityId") == item.asset_id
               and _field_text(e.get(item.field)) == item.value]
     result = EventResult(item.address, item.agent_address, item.event_type, None, None)

@@ -131,7 +131,7 @@ class ExchangeService:
     def _store(self, agent: Doc, meta: Doc, payload: Any, correlation: str) -> None:
         kind = meta["payload"].get("type")
         if kind == "businessEvent":
-            store_events(self.ctx, agent, payload, normal_time, correlation)
+            store_events(self.ctx, agent, payload, normal_time)
             return
         if kind != "standardTimeSeries":
             self._drop(agent, correlation, f"Payload type '{kind}' is not supported by the sandbox")

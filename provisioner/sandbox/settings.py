@@ -56,6 +56,16 @@ class SandboxSettings:
     # (off: its field and value alone); Event Management pages hold at most this many events
     event_mapping_needs_type: bool = True
     event_page_max: int = 100
+    # POST /events (docs/sandbox.md, "Agent side"): an agent's post on its own entity is routed by its
+    # event mappings (off: stored on the entity it names); the entity must exist; fields a standard
+    # event does not define are kept as sent ("drop": left out)
+    event_post_mappings: bool = False
+    event_entity_check: bool = True
+    event_extra_fields: Literal["keep", "drop"] = "keep"
+    # a posted event's typeId must be a created event type ("any": unknown types are accepted);
+    # an empty Event Management list carries no `_embedded` (True: an empty list, as Asset Management)
+    event_type_check: Literal["registered", "any"] = "registered"
+    event_empty_embedded: bool = False
     # iTwin IoT (passed to the iTwin half when it is installed)
     itwin_project: str = "sandbox-project"
     itwin_api_key: str = "sandbox-key"

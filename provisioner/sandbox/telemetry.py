@@ -1,6 +1,6 @@
-"""What agents sent: time series by (asset id, aspect name), events (Event Management documents)
-and the recoverable records of data the service could not store. Kept in memory only (not in the
-state file): a restart starts with no data."""
+"""What agents sent: time series by (asset id, aspect name), events (Event Management documents,
+with the tenant's event types) and the recoverable records of data the service could not store.
+Kept in memory only (not in the state file): a restart starts with no data."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ class Telemetry:
     series: dict[tuple[str, str], dict[str, Doc]] = field(default_factory=dict)
     recoverable: list[Doc] = field(default_factory=list)
     events: list[Doc] = field(default_factory=list)
+    event_types: dict[str, Doc] = field(default_factory=dict)  # Event Management types by id
 
     def write(self, entity_id: str, aspect: str, time: str, values: Doc) -> None:
         """Merge `values` into the record at `time` (later writes of a variable win)."""

@@ -2,18 +2,21 @@
 
 Starts the sandbox on a free loopback port, applies the quickstart to it, writes the boarding files
 with `provision boarding`, runs scripts/fidelity/onboard_agent.js (mindconnect-nodejs
-`MindConnectAgent`: OnBoard, GetDataSourceConfiguration, PostData) on the agent's file, then runs
-`provision check` and compares every reported value and timestamp with what the SDK sent (the
-quickstart's event mapping and iTwin sensors, which the SDK does not feed, are the only things
-allowed not to flow).
+`MindConnectAgent`: OnBoard, GetDataSourceConfiguration, PostData, and PostEvent for each of the
+agent's event mappings: an event of the mapped type on the mapped asset, with the mapped field and
+value) on the agent's file, then runs `provision check` and compares every reported value and
+timestamp with what the SDK sent (the quickstart's iTwin sensors, which no vendor library feeds,
+are the only things allowed not to flow).
 Runs once per security profile (SHARED_SECRET; RSA_3072 with a PKCS#1 key from
 `openssl genrsa -traditional 3072`).
 Exit 0 when the SDK onboarded, uploaded and check reported exactly its values (the same, non-empty
-set of data points, each with the SDK's value and timestamp); 1 otherwise.
+set of data points, each with the SDK's value and timestamp; every event mapping delivering, with
+the timestamp of the SDK's event); 1 otherwise.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -24,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ruamel.yaml import YAML
 from run_fidelity import CACHE, REPO, free_port, install, log, start_sandbox
 
 DEMO_ENV = {
@@ -38,6 +42,15 @@ def provision(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         command, capture_output=True, text=True, env={**os.environ, **DEMO_ENV}, timeout=300
     )
+
+
+def event_specs(hub_file: Path, agent: str, ids: dict[str, str]) -> list[dict[str, str]]:
+    """What PostEvent sends for each event mapping of `agent` in the project's Insights Hub file:
+    the mapped asset's server id (from `provision outputs`), the event type, the field and value."""
+    doc = YAML(typ="safe").load(hub_file.read_text())
+    mappings = doc["insights_hub"]["agents"][agent].get("event_mappings") or []
+    return [{"entityId": ids[f"insights_hub.assets.{m['asset']}"], "typeId": m["event_type"],
+             "typeName": m["event_type_name"], "field": m["field"], "value": m["value"]} for m in mappings]
 
 
 def main() -> int:
@@ -75,12 +88,20 @@ def run_profile(profile: str) -> bool:
                     log(f"FAIL provision {step[0]}: {done.stderr[-400:]}")
                     return False
                 log(f"ok   provision {step[0]}")
+            outputs = provision("outputs", *common, "--format", "json")
+            if outputs.returncode != 0:
+                log(f"FAIL provision outputs: {outputs.stderr[-400:]}")
+                return False
+            specs = event_specs(hub_file, "acme-motor-agent", json.loads(outputs.stdout))
             board_file = work / "boarding" / "acme-motor-agent.json"
+            credentials = f"{DEMO_ENV['MDSP_CLIENT_ID']}:{DEMO_ENV['MDSP_CLIENT_SECRET']}"
+            basic = "Basic " + base64.b64encode(credentials.encode()).decode()
             command = [
                 "node",
                 str(Path(__file__).with_name("onboard_agent.js")),
                 str(board_file),
                 str(work / "mc"),
+                json.dumps(specs),
             ]
             if profile == "RSA_3072":
                 key = work / "agent.key.pem"  # PKCS#1 ("BEGIN RSA PRIVATE KEY"), as the SDK reads it
@@ -96,26 +117,25 @@ def run_profile(profile: str) -> bool:
                 capture_output=True,
                 text=True,
                 timeout=300,
-                env={**os.environ, "NODE_PATH": str(CACHE / "node_modules")},
+                env={**os.environ, "NODE_PATH": str(CACHE / "node_modules"), "FIDELITY_BASIC_AUTH": basic},
             )
             if node.returncode != 0:
                 log(f"FAIL MindConnectAgent: {node.stderr[-400:]}")
                 return False
             sent = json.loads(node.stdout.strip().splitlines()[-1])
             log(
-                f"ok   MindConnectAgent onboarded and uploaded {len(sent['values'])} values "
-                f"at {sent['timestamp']}"
+                f"ok   MindConnectAgent onboarded, uploaded {len(sent['values'])} values and posted "
+                f"{len(sent['events'])} event(s) at {sent['timestamp']}"
             )
             checked = provision("check", *common, "--since", "10m", "--format", "json")
             report = json.loads(checked.stdout) if checked.stdout.strip() else {}
-            # the SDK sends time series only (its PostEvent goes to Event Management directly, and
-            # it knows nothing of iTwin): the quickstart's event mapping and sensor metrics do not
-            # flow here, so check exits 2; everything else must flow
-            unfed = [e for e in report.get("event_mappings", []) if e["cause"]]
-            unfed += [m for m in report.get("sensor_metrics", []) if m["cause"]]
+            # no vendor library feeds iTwin IoT: the quickstart's sensor metrics do not flow here,
+            # so check exits 2; everything else (agents, mappings, event mappings) must flow
+            unfed = [m for m in report.get("sensor_metrics", []) if m["cause"]]
             only_unfed = (checked.returncode == 2 and not report.get("missing")
                           and all(a["cause"] is None for a in report.get("agents", []))
-                          and all(m["cause"] is None for m in report.get("mappings", [])) and unfed)
+                          and all(m["cause"] is None for m in report.get("mappings", []))
+                          and all(e["cause"] is None for e in report.get("event_mappings", [])) and unfed)
             if checked.returncode != 0 and not only_unfed:
                 log(
                     f"FAIL provision check exit {checked.returncode}: {report.get('summary')} "
@@ -137,6 +157,12 @@ def run_profile(profile: str) -> bool:
                 value_ok = float(mapping["latest_value"]) == float(by_point[point])
                 if not (stamp_ok and value_ok):
                     wrong.append(f"{point}: check {mapping['latest_value']} at {mapping['latest_time']}")
+            events = report.get("event_mappings", [])
+            if len(events) != len(specs) or not specs:
+                log(f"FAIL provision check reported {len(events)} event mappings, the SDK fed {len(specs)}")
+                return False
+            wrong += [f"{e['address']}: check {e['latest_time']}" for e in events
+                      if e["latest_time"] != sent["timestamp"]]
             if wrong:
                 log("FAIL provision check reported other values: " + "; ".join(wrong))
                 return False
