@@ -23,10 +23,9 @@ from provisioner.config.schema import (
     RateLimits,
 )
 from provisioner.config.secrets import Secret, iter_secrets, missing_issue
-from provisioner.config.validate_moves import resolved_moves
 from provisioner.errors import ConfigError, ProvisionError
 from provisioner.gc_tuning import paused_collections
-from provisioner.model import ApplyContext, LiveState, Moves, Provider
+from provisioner.model import ApplyContext, LiveState, Provider
 from provisioner.model.quota import QuotaObserver
 from provisioner.plan import Plan, build_plan
 from provisioner.providers.http.credentials import (
@@ -39,7 +38,6 @@ from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
-from provisioner.providers.insights_hub.desired import taken_over, used_types
 from provisioner.providers.insights_hub.provider import InsightsHubProvider
 from provisioner.providers.itwin_iot.client import ItwinIotClient
 from provisioner.providers.itwin_iot.desired import desired_resources as itwin_resources
@@ -161,19 +159,16 @@ def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport |
     if unset:
         raise ConfigError(unset)
     session = Session(config)
-    moves = Moves.of(resolved_moves(config).items())
     hub = config.platforms.insights_hub
     if hub is not None:
         session.hub = _hub_client(hub, transport, retry)
         session.providers["insights_hub"] = InsightsHubProvider(
-            session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config),
-            moves=moves, used=used_types(config), take_over=taken_over(config))
+            session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config))
     itwin = config.platforms.itwin_iot
     if itwin is not None:
         session.itwin = _itwin_client(itwin, transport, retry)
         session.providers["itwin_iot"] = ItwinIotProvider(
-            session.itwin, project=itwin.project, stack=config.stack, resources=itwin_resources(config),
-            moves=moves)
+            session.itwin, project=itwin.project, stack=config.stack, resources=itwin_resources(config))
     declared = {"insights_hub": bool(config.insights_hub.aspect_types or config.insights_hub.asset_types
                                      or config.insights_hub.assets or config.insights_hub.agents),
                 "itwin_iot": bool(config.itwin_iot.connections)}

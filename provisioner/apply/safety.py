@@ -1,9 +1,9 @@
 """The safety gate between plan and apply (octoDNS-style thresholds, protect, data loss).
 
 Per platform, when at least `min_existing` managed objects exist, updates (replaces included)
-above `update_share` of them, or deletes above `delete_share`, need `force`. An adoption or a
-move that changes no field (it only writes this stack's owner marker, e.g. right after
-`provision import` or a key rename with `moved:`) does not count as an update. A delete or replace
+above `update_share` of them, or deletes above `delete_share`, need `force`. An adoption that
+changes no field (it only sets this stack's owner marker, e.g. right after `provision import`)
+does not count as an update. A delete or replace
 of a `protect: true` resource is always refused. Changes that destroy time-series data need
 `allow_data_loss`. The gate only reports; the CLI decides what to do with the violations.
 """
@@ -34,8 +34,8 @@ class Violation:
 
 
 def _only_adopts(change: Change) -> bool:
-    """An update that only writes the owner marker on an object whose fields already match."""
-    return change.action is Action.UPDATE and change.rekeys and not change.fields
+    """An update that only sets the owner marker on an object whose fields already match."""
+    return change.action is Action.UPDATE and change.adopt and not change.fields
 
 
 def _threshold(plan: Plan, platform: str, actions: tuple[Action, ...], share: float, what: str,

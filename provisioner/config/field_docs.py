@@ -29,12 +29,6 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "platforms": "How to reach each platform: endpoints, credentials, rate limits.",
         "insights_hub": "Siemens Insights Hub resources: aspect types, asset types, assets and agents.",
         "itwin_iot": "Bentley iTwin IoT resources: connections with their devices and sensors.",
-        "moved": "Key renames that keep the live object (its server id and time series): "
-                 "[{from: ADDRESS, to: ADDRESS}]; no-ops once applied, so they may stay.",
-    },
-    "Move": {
-        "source": "The old address (`from`): no longer declared in the configuration.",
-        "to": "The new address: declared in the configuration (or the `from` of a later move).",
     },
     "Platforms": {
         "insights_hub": "The Insights Hub tenant: tenant, gateway or region, auth, rate_limits.",
@@ -85,10 +79,6 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "description": _DESCRIPTION,
         "variables": "The variables by name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64): at least one.",
         "protect": _PROTECT,
-        "external": "true: a type another stack (or a person) owns, used here: read, referenced and "
-                    "checked against what is declared, never written (README \"Shared types\").",
-        "take_over": "true: take this type from the stack whose marker owns it (the next apply writes "
-                     "this stack's marker); without it, declaring another stack's type is a plan error.",
     },
     "AspectVariable": {
         "type": _VAR_TYPE,
@@ -106,10 +96,6 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "variables": "The type's own variables by name (no quality_code, no BIG_STRING).",
         "instantiable": "false: the type only serves as a parent of other types (default true).",
         "protect": _PROTECT,
-        "external": "true: a type another stack (or a person) owns, used here: read, referenced and "
-                    "checked against what is declared, never written (README \"Shared types\").",
-        "take_over": "true: take this type from the stack whose marker owns it (the next apply writes "
-                     "this stack's marker); without it, declaring another stack's type is a plan error.",
     },
     "AssetTypeVariable": {
         "type": _VAR_TYPE,

@@ -193,8 +193,6 @@ class AspectType(Model):
     description: str | None = None
     variables: Annotated[dict[str, AspectVariable], Field(min_length=1)]
     protect: bool = False
-    external: bool = False
-    take_over: bool = False
 
 
 class AssetTypeVariable(Model):
@@ -216,8 +214,6 @@ class AssetType(Model):
     variables: dict[str, AssetTypeVariable] = Field(default_factory=dict)
     instantiable: bool = True
     protect: bool = False
-    external: bool = False
-    take_over: bool = False
 
 
 class AssetRef(Model):
@@ -388,16 +384,6 @@ class ItwinIot(Model):
 # --------------------------------------------------------------------------- project
 
 
-class Move(Model):
-    """A `moved:` block: the object configured at `from` is configured at `to` now. It keeps its
-    server id (and time series); only its key, owner marker and changed fields are updated."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-    source: Annotated[str, Field(alias="from", min_length=1)]
-    to: Annotated[str, Field(min_length=1)]
-
-
 class ProjectConfig(Model):
     """The merged desired state of a project directory."""
 
@@ -405,4 +391,3 @@ class ProjectConfig(Model):
     platforms: Platforms = Field(default_factory=Platforms)
     insights_hub: InsightsHub = Field(default_factory=InsightsHub)
     itwin_iot: ItwinIot = Field(default_factory=ItwinIot)
-    moved: list[Move] = Field(default_factory=list)

@@ -2,7 +2,6 @@
 
 from provisioner.model.address import address_matches, platform_of, select
 from provisioner.model.change import Action, Change, FieldChange
-from provisioner.model.moves import Moves
 from provisioner.model.provider import ApplyContext, Provider
 from provisioner.model.resource import (
     CallModel,
@@ -25,7 +24,6 @@ __all__ = [
     "KindSpec",
     "LiveResource",
     "LiveState",
-    "Moves",
     "PlannedOps",
     "Provider",
     "Resource",

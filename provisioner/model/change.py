@@ -42,9 +42,8 @@ class Change:
     pinned object; providers then write the marker, the safety gate does not count a field-less
     adoption as an update); `protected`: a DELETE or REPLACE of a `protect: true` resource (the
     gate refuses it); `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
-    `--allow-data-loss`); `moved_from`: a `moved:` block re-addressed the live object from that
-    address (an UPDATE that keeps the server id and rewrites the owner marker). New decisions get
-    a field of their own here, never a reason string.
+    `--allow-data-loss`). New decisions (moved, ignored) get a field of their own here, never a
+    reason string.
     """
 
     action: Action
@@ -61,9 +60,3 @@ class Change:
     data_destructive: bool = False
     adopt: bool = False
     protected: bool = False
-    moved_from: str | None = None
-
-    @property
-    def rekeys(self) -> bool:
-        """True when the change writes this stack's owner marker (adopted or moved object)."""
-        return self.adopt or self.moved_from is not None

@@ -94,8 +94,7 @@ class LiveResource:
     where it has one, else a hash of the live representation (maybe `Deferred`; read it with
     `precondition_text`). `server_id` is the vendor id. `adopt` is true when the object lacks
     this stack's owner marker but is claimed by the configuration (pinned id); the plan then
-    shows an update that sets the marker. `moved_from` is the address its marker names when a
-    `moved:` block re-addressed it (the update rewrites the marker; `provisioner.model.moves`).
+    shows an update that sets the marker.
     """
 
     address: str
@@ -105,7 +104,6 @@ class LiveResource:
     precondition: str | Deferred
     depends_on: tuple[str, ...] = ()
     adopt: bool = False
-    moved_from: str | None = None
 
     def precondition_text(self) -> str:
         return self.precondition if isinstance(self.precondition, str) else self.precondition.text()

@@ -117,13 +117,6 @@ def replace_reasons(fields: Sequence[FieldChange], spec: KindSpec) -> tuple[str,
     return tuple(dict.fromkeys(reasons))
 
 
-def _rekey_reasons(old: LiveResource) -> tuple[str, ...]:
-    """What a person reads next to the typed `adopt` / `moved_from` of an update."""
-    if old.moved_from is not None:
-        return (f"moved from {old.moved_from}: keeps server id {old.server_id}, rewrites its owner marker",)
-    return (ADOPT_REASON,) if old.adopt else ()
-
-
 class _Builder:
     def __init__(
         self,
@@ -172,7 +165,7 @@ class _Builder:
             elif res is not None and old is not None:
                 if (platform_of(address), res.kind) not in valid:
                     self.spec(address, res.kind)  # raises: no such platform or kind
-                if old.adopt or old.moved_from is not None:
+                if old.adopt:
                     fields = diff_attrs(old.attrs, res.attrs)
                 else:
                     compared = self.unchanged.get(address)
@@ -184,12 +177,12 @@ class _Builder:
                 reasons = replace_reasons(fields, self.spec(address, res.kind))
                 if reasons:
                     self.draft[address] = self.replacement(address, reasons)
-                elif fields or old.adopt or old.moved_from is not None:
+                elif fields or old.adopt:
                     self.draft[address] = Change(
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
                         server_id=old.server_id, precondition=old.precondition_text(),
-                        depends_on=res.depends_on, reasons=_rekey_reasons(old),
-                        adopt=old.adopt, moved_from=old.moved_from,
+                        depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
+                        adopt=old.adopt,
                     )
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
@@ -200,7 +193,7 @@ class _Builder:
             diff_attrs(old.attrs, res.attrs),
             server_id=old.server_id, precondition=old.precondition_text(), depends_on=res.depends_on,
             reasons=(*(earlier.reasons if earlier else ()), *reasons),
-            adopt=earlier.adopt if earlier else False, moved_from=old.moved_from,
+            adopt=earlier.adopt if earlier else False,
         )
 
     def propagate(self) -> None:

@@ -29,8 +29,7 @@ from provisioner.plan.planfile_target import PlanTarget
 
 # 2: preconditions of etag-less objects hash compact sorted JSON (orjson)
 # 3: changes carry the typed `adopt` and `protected` the engine decides on (reasons are text only)
-# 4: `target` records the env, platform endpoints and project the plan was made for; changes
-#    carry `moved_from` (a `moved:` block re-addressed the live object)
+# 4: `target` records the env, platform endpoints and project the plan was made for
 FORMAT_VERSION = 4
 
 
@@ -73,7 +72,6 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "data_destructive": change.data_destructive,
         "adopt": change.adopt,
         "protected": change.protected,
-        "moved_from": change.moved_from,
     }
 
 
@@ -93,7 +91,6 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         data_destructive=bool(data["data_destructive"]),
         adopt=bool(data["adopt"]),
         protected=bool(data["protected"]),
-        moved_from=data["moved_from"],
     )
 
 

@@ -31,7 +31,6 @@ def _row(row: ChangeRow) -> dict[str, Any]:
         "side_effects": list(row.side_effects),
         "data_destructive": row.data_destructive,
         "protected": row.protected,
-        "moved_from": row.moved_from,
     }
 
 
@@ -46,7 +45,6 @@ def plan_document(plan: Plan | PlanView) -> dict[str, Any]:
             "headline": s.headline,
             **{a.value: s.counts[a] for a in ACTIONS},
             "unchanged": s.unchanged,
-            "moved": s.moved,
             "by_platform": {p: {a.value: c[a] for a in ACTIONS} for p, c in s.by_platform.items()},
             "managed": dict(s.managed),
             "unmanaged": dict(s.unmanaged),

@@ -41,7 +41,6 @@ class ChangeRow:
     depends_on: tuple[str, ...]
     before: Mapping[str, JSON] | None
     after: Mapping[str, JSON] | None
-    moved_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,6 @@ class Summary:
     calls_by_platform: Mapping[str, int]
     calls_by_class: Mapping[str, int]
     seconds: float
-    moved: int = 0
 
     @property
     def total(self) -> int:
@@ -69,8 +67,7 @@ class Summary:
         if not self.total:
             return f"No changes. The live platforms match the configuration ({self.unchanged} unchanged)."
         parts = [f"{self.counts[a]} to {a.value}" for a in ACTIONS]
-        moved = f" ({self.moved} of them moved: same server ids)" if self.moved else ""
-        return f"Plan: {', '.join(parts)}, {self.unchanged} unchanged.{moved}"
+        return f"Plan: {', '.join(parts)}, {self.unchanged} unchanged."
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,6 @@ def _row(change: Change, plan: Plan, site: str) -> ChangeRow:
         reasons=change.reasons, side_effects=change.side_effects, data_destructive=change.data_destructive,
         protected=change.address in plan.protected, server_id=change.server_id,
         depends_on=change.depends_on, before=change.before, after=change.after,
-        moved_from=change.moved_from,
     )
 
 
@@ -130,7 +126,6 @@ def plan_view(plan: Plan) -> PlanView:
         calls_by_platform=dict(plan.estimate.calls_by_platform),
         calls_by_class=dict(plan.estimate.calls_by_class),
         seconds=plan.estimate.seconds,
-        moved=sum(1 for r in rows if r.moved_from is not None),
     )
     unmanaged = {p: tuple((o.kind, o.server_id, o.name) for o in objs) for p, objs in plan.unmanaged.items()}
     return PlanView(summary=summary, rows=rows, warnings=plan.warnings, unmanaged=unmanaged)

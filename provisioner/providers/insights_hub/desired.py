@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from provisioner.config.schema import Agent, AspectVariable, Asset, AssetRef, AssetTypeVariable, ProjectConfig
-from provisioner.config.validate_moves import resolved_moves
-from provisioner.model import Moves, Resource
+from provisioner.model import Resource
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.live import event_mapping_address, mapping_address
 from provisioner.providers.insights_hub.normalize import blank, type_ref
@@ -45,7 +43,6 @@ class _Resolver:
     def __init__(self, config: ProjectConfig, tenant: str) -> None:
         self.tenant = tenant
         self.hub = config.insights_hub
-        self.type_ids = moved_type_ids(Moves.of(resolved_moves(config).items()), tenant)
 
     def aspect_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an aspect type name or id."""
@@ -53,11 +50,8 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id = self.type_ids.get(f"insights_hub.aspect_types.{ref}", f"{self.tenant}.{ref}")
-            name = ref
-        declared = self.hub.aspect_types.get(name) if name is not None else None
-        owned = declared is not None and not declared.external
-        return type_id, (f"insights_hub.aspect_types.{name}" if owned else None)
+            type_id, name = f"{self.tenant}.{ref}", ref
+        return type_id, (f"insights_hub.aspect_types.{name}" if name in self.hub.aspect_types else None)
 
     def asset_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an asset type name, id or built-in."""
@@ -65,11 +59,8 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id = self.type_ids.get(f"insights_hub.asset_types.{ref}", f"{self.tenant}.{ref}")
-            name = ref
-        declared = self.hub.asset_types.get(name) if name is not None else None
-        owned = declared is not None and not declared.external
-        return type_id, (f"insights_hub.asset_types.{name}" if owned else None)
+            type_id, name = f"{self.tenant}.{ref}", ref
+        return type_id, (f"insights_hub.asset_types.{name}" if name in self.hub.asset_types else None)
 
     @staticmethod
     def parent(ref: str | AssetRef) -> str:
@@ -112,20 +103,7 @@ def _asset(key: str, asset: Asset, res: _Resolver) -> Resource:
                     asset.protect, asset.id.lower() if asset.id else None)
 
 
-_AGENTS = "insights_hub.agents."
-_TYPE_PREFIXES = ("insights_hub.aspect_types.", "insights_hub.asset_types.")
-
-
-def moved_type_ids(moves: Moves, tenant: str) -> dict[str, str]:
-    """Type address -> the id it keeps after `moved:` blocks: `<tenant>.<its first name>` (a type's
-    id cannot change, so a renamed key keeps the old id and vendor name)."""
-    return {target: f"{tenant}.{source.rsplit('.', 1)[1]}" for target, source in moves.origins().items()
-            if target.startswith(_TYPE_PREFIXES) and source.startswith(_TYPE_PREFIXES)}
-
-
-def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resource]:
-    """The agent's resources; `first_key` is its key before any `moved:` block (the default
-    configuration id stays, so a rename does not make the field agent reload its configuration)."""
+def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
     address = f"insights_hub.agents.{key}"
     parent = res.parent(agent.parent)
     found = [Resource(address, kinds.AGENT,
@@ -143,8 +121,7 @@ def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resou
             }
             for name, source in agent.data_sources.items()
         }
-        dsc: JSONDict = {"configuration_id": agent.configuration_id or first_key[:36],
-                         "data_sources": sources}
+        dsc: JSONDict = {"configuration_id": agent.configuration_id or key[:36], "data_sources": sources}
         found.append(Resource(dsc_address, kinds.DATA_SOURCES, dsc, (address,)))
     for m in agent.mappings:
         asset = res.asset(m.asset)
@@ -162,42 +139,7 @@ def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resou
 
 
 def desired_resources(config: ProjectConfig) -> list[Resource]:
-    """Every Insights Hub resource the configuration declares and owns (`external: true` types
-    are used, not owned: `used_types`)."""
-    return [r for r in _declared(config) if r.address not in _external_addresses(config)]
-
-
-def used_types(config: ProjectConfig) -> list[Resource]:
-    """The `external: true` types: what this stack relies on, checked against the live types by
-    their ids (`Resource.pinned_id`), never written."""
-    external = _external_addresses(config)
-    settings = config.platforms.insights_hub
-    if settings is None:
-        return []
-    res = _Resolver(config, settings.tenant)
-    used = [r for r in _declared(config) if r.address in external]
-    return [replace(r, pinned_id=(res.aspect_type if r.kind == kinds.ASPECT_TYPE else res.asset_type)(
-        r.address.rsplit(".", 1)[1])[0]) for r in used]
-
-
-def taken_over(config: ProjectConfig) -> frozenset[str]:
-    """The type addresses declared `take_over: true`: taken from the stack that owns them."""
-    hub = config.insights_hub
-    return frozenset(f"insights_hub.{collection}.{name}"
-                     for collection, types in (("aspect_types", hub.aspect_types),
-                                               ("asset_types", hub.asset_types))
-                     for name, declared in types.items() if declared.take_over)
-
-
-def _external_addresses(config: ProjectConfig) -> set[str]:
-    hub = config.insights_hub
-    return {f"insights_hub.{collection}.{name}"
-            for collection, types in (("aspect_types", hub.aspect_types), ("asset_types", hub.asset_types))
-            for name, declared in types.items() if declared.external}
-
-
-def _declared(config: ProjectConfig) -> list[Resource]:
-    """Every Insights Hub resource the configuration declares, external types included."""
+    """Every Insights Hub resource the configuration declares."""
     settings = config.platforms.insights_hub
     hub = config.insights_hub
     if settings is None:
@@ -220,8 +162,6 @@ def _declared(config: ProjectConfig) -> list[Resource]:
         found.append(Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
                               asset_type.protect))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
-    origins = Moves.of(resolved_moves(config).items()).origins()
     for key, agent in hub.agents.items():
-        first = origins.get(f"{_AGENTS}{key}", "")
-        found += _agent(key, agent, res, first[len(_AGENTS):] if first.startswith(_AGENTS) else key)
+        found += _agent(key, agent, res)
     return found

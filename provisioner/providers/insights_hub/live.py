@@ -12,13 +12,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from provisioner.errors import ProvisionError
-from provisioner.model import Deferred, LiveResource, LiveState, Moves, Resource, UnmanagedObject
+from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
-from provisioner.providers.insights_hub.shared_types import check_used, owned_elsewhere, owner_of
 from provisioner.providers.marker import split_description
 
 JSONDict = dict[str, Any]
@@ -55,8 +53,6 @@ class Interpretation:
     root_id: str | None = None
     asset_address: dict[str, str] = field(default_factory=dict)
     agent_address: dict[str, str] = field(default_factory=dict)
-    # asset id -> the address its marker names, for assets a `moved:` block re-addressed
-    moved_from: dict[str, str] = field(default_factory=dict)
 
 
 def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
@@ -96,10 +92,8 @@ def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str
     return f"insights_hub.{key}" if key else pinned.get(str(asset["assetId"]).lower())
 
 
-def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str,
-                    moves: Moves | None = None) -> Interpretation:
-    """The root asset id and which live assets (and agents' assets) are which address (after
-    `moves`: a marker naming a moved address stands for its new one)."""
+def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
+    """The root asset id and which live assets (and agents' assets) are which address."""
     info = Interpretation()
     pinned = pinned_addresses(desired)
     for asset in snap.assets:
@@ -110,10 +104,6 @@ def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str,
         address = asset_address(asset, stack, pinned)
         if address is None:
             continue
-        if moves:
-            address, original = moves.moved_from(address)
-            if original is not None:
-                info.moved_from[asset_id] = original
         if address.startswith(AGENT_PREFIX):
             info.agent_address[asset_id] = address
         else:
@@ -171,60 +161,29 @@ def _twin_warning(twin: Twin) -> str:
             f"{twin.twin['assetId']} ({fate})")
 
 
-@dataclass(frozen=True)
-class Ownership:
-    """What decides ownership besides the markers: `moves` (re-addressed keys), `used` (the
-    `external: true` types, by id in `pinned_id`) and `take_over` (addresses handed over from another
-    stack)."""
-
-    moves: Moves = field(default_factory=Moves)
-    used: Sequence[Resource] = ()
-    take_over: frozenset[str] = frozenset()
-
-
-def _type_attrs(kind: str, obj: JSONDict) -> JSONDict:
-    return norm.aspect_type_attrs(obj) if kind == kinds.ASPECT_TYPE else norm.asset_type_attrs(obj)
-
-
 def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, info: Interpretation,
-                    state: LiveState, ownership: Ownership | None = None) -> Iterator[None]:
+                    state: LiveState) -> Iterator[None]:
     """Turn raw lists into `state` (managed by address + unmanaged) for this stack, one step per
     object (see `provisioner.providers.cooperative`). `info` classifies the same lists' assets;
-    `wanted` is the desired resources by address. A declared type that another stack's marker owns
-    (and that is not handed over) or a used type that is missing or differs is a ProvisionError."""
-    ownership = ownership or Ownership()
+    `wanted` is the desired resources by address."""
     # Types first: a first pass names every managed type id, so asset types (and assets) can
     # depend on them.
-    typed: list[tuple[str, JSONDict, str, bool, str | None]] = []
+    typed: list[tuple[str, JSONDict, str, bool]] = []
     type_address: dict[str, str] = {}
-    used_ids = {r.pinned_id for r in ownership.used}
-    live_types: dict[str, JSONDict] = {}
-    conflicts: list[str] = []
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
         for obj in objects:
             if kind == kinds.ASPECT_TYPE and is_lease_type(obj):
                 continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
-            if obj["id"] in used_ids:
-                live_types[obj["id"]] = obj  # used, not owned: checked below, never managed
-                continue
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
             found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
-            owner = owner_of(obj)
-            if key is None and found is not None and owner is not None and found not in ownership.take_over:
-                conflicts.append(owned_elsewhere(found, str(obj["id"]), owner))
-                continue
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
-            found, moved_from = ownership.moves.moved_from(found)
-            typed.append((kind, obj, found, key is None, moved_from))  # a declared type id pins it: adopt
+            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
             type_address[obj["id"]] = found
-    conflicts += check_used(ownership.used, live_types, _type_attrs)
-    if conflicts:
-        raise ProvisionError("\n".join(conflicts))
-    for kind, obj, address, adopt, moved_from in typed:
+    for kind, obj, address, adopt in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:
             attrs = norm.aspect_type_attrs(obj)
@@ -233,7 +192,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             refs = [attrs["parent"], *attrs["aspects"].values()]
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt, moved_from=moved_from)
+                                              adopt=adopt)
         yield
 
     agents_by_id = {a["id"]: a for a in snap.agents}
@@ -260,8 +219,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         type_dep = type_address.get(str(attrs.get("type")))
         deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
-                                              adopt=_key_of(asset, stack) is None,
-                                              moved_from=info.moved_from.get(asset_id))
+                                              adopt=_key_of(asset, stack) is None)
         yield
 
     for asset_id, address in info.agent_address.items():
@@ -273,8 +231,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         precondition = f"{etag_of(agent)}/{etag_of(asset)}"
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
-                                              adopt=_key_of(asset, stack) is None,
-                                              moved_from=info.moved_from.get(asset_id))
+                                              adopt=_key_of(asset, stack) is None)
         yield
     add_data_sources(state, info, snap.dscs)
 

@@ -86,11 +86,9 @@ class Operations:
 
     def __init__(self, client: HubClient, *, tenant: str, stack: str, lease: StackLease | None = None,
                  offboard_wait: float = 60.0,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 type_ids: Mapping[str, str] | None = None) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.client = client
         self.tenant = tenant
-        self.type_ids = dict(type_ids or {})  # moved types keep their first id (`moved_type_ids`)
         self.stack = stack
         self.lease = lease
         # True: look an asset or agent up before creating it (the read may be stale, or another
@@ -138,9 +136,9 @@ class Operations:
             raise ProvisionError(f"{ref}: no server id known (was it created?)") from None
 
     def type_id(self, address: str) -> tuple[str, str]:
-        """(name, id) of an aspect or asset type address (a moved type keeps its first id and name)."""
-        type_id = self.type_ids.get(address) or f"{self.tenant}.{address.rsplit('.', 1)[-1]}"
-        return type_id.split(".", 1)[1], type_id
+        """(name, id) of an aspect or asset type address."""
+        name = address.rsplit(".", 1)[-1]
+        return name, f"{self.tenant}.{name}"
 
     @staticmethod
     def key(address: str) -> str:
@@ -271,7 +269,7 @@ class Operations:
                 etag = (await get(type_id))["etag"]
         # a merge-patch of the changed fields: file assignments (and whatever else the configuration
         # does not model) stay as they are, where a PUT would drop them
-        patch = bodies.type_patch_body(body, change.before, change.after, mark=change.rekeys)
+        patch = bodies.type_patch_body(body, change.before, change.after, mark=change.adopt)
         if patch:
             patch_type = self.client.patch_aspect_type if aspect else self.client.patch_asset_type
             await patch_type(type_id, patch, etag)
@@ -316,7 +314,7 @@ class Operations:
             moved = await self.client.move_asset(asset_id, parent_id, etag)
             etag = moved.get("etag", etag)
         patch = bodies.asset_patch_body(change.before, after, self.stack, key,
-                                        mark=change.rekeys)
+                                        mark=change.adopt)
         if patch:
             await self.client.patch_asset(asset_id, patch, etag)
         return None
@@ -356,7 +354,7 @@ class Operations:
         agent = await self.client.get_agent(agent_id)
         if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
-        adopting = change.rekeys  # the agent's asset lacks this stack's marker, or names its old key
+        adopting = change.adopt  # the agent's asset lacks this stack's marker
         if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
             asset = await self.live_asset(agent_id)
             etag = asset["etag"]

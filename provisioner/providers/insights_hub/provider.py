@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
-from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Moves, Resource
+from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
-from provisioner.providers.insights_hub.desired import moved_type_ids
 from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
     Interpretation,
-    Ownership,
     Snapshot,
     add_data_sources,
     asset_address,
@@ -58,17 +56,14 @@ class InsightsHubProvider:
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
                  resources: Sequence[Resource], lease: StackLease | None = None,
-                 offboard_wait: float = 60.0, moves: Moves | None = None,
-                 used: Sequence[Resource] = (), take_over: Iterable[str] = ()) -> None:
+                 offboard_wait: float = 60.0) -> None:
         self.client = client
-        self.moves = moves or Moves()
-        self.ownership = Ownership(self.moves, tuple(used), frozenset(take_over))
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
         self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
-                              offboard_wait=offboard_wait, type_ids=moved_type_ids(self.moves, tenant))
+                              offboard_wait=offboard_wait)
         self._observed: Observation | None = None  # the lease where the last read began
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
@@ -150,7 +145,7 @@ class InsightsHubProvider:
                 self.client.list_event_mappings(),
             )
             assets = live_assets(assets)
-            info = classify_assets(Snapshot(assets=assets), desired, self.stack, self.moves)
+            info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
             # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
@@ -185,7 +180,7 @@ class InsightsHubProvider:
                          state: LiveState) -> Iterator[None]:
         """Everything but the DSCs into `state`, then the fields the configuration leaves unset
         pruned and the unchanged ones noted; one step per object."""
-        yield from interpret_steps(snap, wanted, self.stack, info, state, self.ownership)
+        yield from interpret_steps(snap, wanted, self.stack, info, state)
         yield from _prune_steps(state, list(state.managed), wanted)
 
     async def _dsc_or_none(self, agent_id: str) -> JSONDict | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from provisioner.model import Deferred, LiveResource, LiveState, Moves, Resource, UnmanagedObject
+from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import identity, kinds
 from provisioner.providers.itwin_iot import normalize as norm
@@ -44,8 +44,7 @@ def address_of(keys: Sequence[str]) -> str:
 
 
 def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: list[JSONDict],
-                    desired: Sequence[Resource], stack: str, state: LiveState,
-                    moves: Moves | None = None) -> Iterator[None]:
+                    desired: Sequence[Resource], stack: str, state: LiveState) -> Iterator[None]:
     """Turn the three lists into `state` for this stack, one step per entity (see
     `provisioner.providers.cooperative`).
 
@@ -53,10 +52,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
     nodes hold the same connection's marker (a create that ran twice), the smallest node id is
     the connection and the other is reported unmanaged, with the devices and sensors under it.
     A pinned device or sensor is adopted (the update gives it the stack's refId); a pinned node
-    stays identified by its pin. With `moves`, an entity whose refId (or marker) names a moved
-    address is the resource at its new address, `moved_from` set (the update rewrites the refId).
+    stays identified by its pin.
     """
-    moves = moves or Moves()
     pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
     by_node = {ids[0]: address_of([key]) for key, ids in identity.marked_nodes(devices, stack).items()}
     node_of_connection: dict[str, str] = {}
@@ -67,16 +64,13 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
                 continue
             address: str | None = None
             adopt = False
-            moved_from: str | None = None
             if depth == 1:
                 address = by_node.get(str(entity.get("id")))
-                if address is not None:
-                    address, moved_from = moves.moved_from(address)
             else:
                 parsed = parse_ref_id((entity.get("props") or {}).get("SERIAL_NO"))
                 if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
-                    address, moved_from = moves.moved_from(address_of(parsed[1]))
-                    owner = node_of_connection.get(moves.resolve(address_of(parsed[1][:1])))
+                    address = address_of(parsed[1])
+                    owner = node_of_connection.get(address_of(parsed[1][:1]))
                     if owner is not None and owner != identity.node_of(entity):
                         continue  # under a twin node, which is reported unmanaged
             if address is None and (kind, entity.get("id")) in pinned:
@@ -91,6 +85,5 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             parent = address.rsplit(".", 2)[0] if depth > 1 else None
             deps = (parent,) if parent else ()
             state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),
-                                                  Deferred(entity_hash, entity), deps, adopt=adopt,
-                                                  moved_from=moved_from)
+                                                  Deferred(entity_hash, entity), deps, adopt=adopt)
             yield

@@ -180,18 +180,14 @@ class Operations:
                     await self._update_node(address, created, props)
                 return created
             node_id = change.server_id or ctx.ids[address]
-            if change.moved_from is not None:
-                await self._rekey_marker(address, node_id)
-            if change.fields:
-                request = bodies.node_request(node_id, state="update", attrs=after)
-                await self._update_node(address, node_id, request)
+            request = bodies.node_request(node_id, state="update", attrs=after)
+            await self._update_node(address, node_id, request)
             return None
         node_id = ctx.ids.get(address_for(keys[:1]))
         if node_id is None:
             raise ProvisionError(f"{address}: the connection's id is unknown")
-        # an adopted or moved device or sensor has no refId for this address yet: target it by id,
-        # which re-keys it
-        adopting = change.rekeys
+        # an adopted device or sensor has no refId of this stack yet: target it by id, which re-keys it
+        adopting = change.adopt
         own_id = change.server_id if adopting else None
         if depth == 2:
             state = "new" if change.action is Action.CREATE else "update"
@@ -208,19 +204,6 @@ class Operations:
             return await self._integrate_create(request, address, node_id)
         await self.client.integrate(self.project, request)
         return None
-
-    async def _rekey_marker(self, address: str, node_id: str) -> None:
-        """Give a moved connection's marker device the refId of its new key (by the device's id)."""
-        tree = (await self.client.get_tree(node_id)).get("integration") or {}
-        for item in tree.get("devices") or []:
-            device = item.get("device") if isinstance(item, dict) else None
-            marker = identity.marker_of(device) if isinstance(device, dict) else None
-            if device is not None and marker is not None and marker[0] == self.stack:
-                entry = {"id": str(device["id"]), "refId": self.ref(address), "changeState": "update"}
-                await self.client.integrate(self.project, bodies.node_request(node_id, devices=[entry]))
-                return
-        raise ProvisionError(f"{address}: connection {node_id} has lost its marker device; "
-                             "pin it with `id:` instead of moving it")
 
     async def _update_node(self, address: str, node_id: str, request: JSONDict) -> None:
         """A node-level update (undocumented: node props are set in the iTwin app, seed L3118-L3128);

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Moves, Resource
+from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
@@ -24,9 +24,8 @@ class ItwinIotProvider:
     platform = "itwin_iot"
 
     def __init__(self, client: ItwinIotClient, *, project: str, stack: str,
-                 resources: Sequence[Resource], moves: Moves | None = None) -> None:
+                 resources: Sequence[Resource]) -> None:
         self.client = client
-        self.moves = moves or Moves()
         self.project = project
         self.stack = stack
         self._resources = list(resources)
@@ -47,7 +46,7 @@ class ItwinIotProvider:
             self.client.list_sensors(self.project),
         )
         state = LiveState()  # in slices: the other platform's reads in flight keep moving meanwhile
-        await run_sliced(interpret_steps(nodes, devices, sensors, desired, self.stack, state, self.moves))
+        await run_sliced(interpret_steps(nodes, devices, sensors, desired, self.stack, state))
         wanted = {r.address: r for r in desired}
         for address, live in list(state.managed.items()):
             # a connection without a configured name keeps the service's default name
