@@ -5,7 +5,8 @@ above `update_share` of them, or deletes above `delete_share`, need `force`. An 
 changes no field (it only sets this stack's owner marker, e.g. right after `provision import`)
 does not count as an update. A delete or replace
 of a `protect: true` resource is always refused. Changes that destroy time-series data need
-`allow_data_loss`. The gate only reports; the CLI decides what to do with the violations.
+`allow_data_loss`; each names what it destroys (`Change.data_loss`).
+The gate only reports; the CLI decides what to do with the violations.
 """
 
 from __future__ import annotations
@@ -54,6 +55,20 @@ def _threshold(plan: Plan, platform: str, actions: tuple[Action, ...], share: fl
     )
 
 
+_LOSSES_SHOWN = 20
+
+
+def _data_loss_message(changes: list[Change]) -> str:
+    """How many changes destroy stored data, and what each destroys (the first few)."""
+    lines = [f"{len(changes)} change(s) destroy stored data; use --allow-data-loss to apply them:"]
+    for change in changes[:_LOSSES_SHOWN]:
+        what = "; ".join(change.data_loss) or "stored data"
+        lines.append(f"      {change.address}: {what}")
+    if len(changes) > _LOSSES_SHOWN:
+        lines.append(f"      and {len(changes) - _LOSSES_SHOWN} more (the plan lists every one)")
+    return "\n".join(lines)
+
+
 def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = False,
                  thresholds: Thresholds | None = None) -> list[Violation]:
     """The violations that still stand given `force` and `allow_data_loss`."""
@@ -78,13 +93,12 @@ def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = Fal
             addresses=protected,
             override=None,
         ))
-    destructive = tuple(c.address for c in plan.changes if c.data_destructive)
+    destructive = [c for c in plan.changes if c.data_destructive]
     if destructive and not allow_data_loss:
         found.append(Violation(
             rule="data-loss",
-            message=f"{len(destructive)} change(s) destroy time-series data: {', '.join(destructive)}; "
-                    "use --allow-data-loss to apply them",
-            addresses=destructive,
+            message=_data_loss_message(destructive),
+            addresses=tuple(c.address for c in destructive),
             override="--allow-data-loss",
         ))
     return found

@@ -42,8 +42,11 @@ class Change:
     pinned object; providers then write the marker, the safety gate does not count a field-less
     adoption as an update); `protected`: a DELETE or REPLACE of a `protect: true` resource (the
     gate refuses it); `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
-    `--allow-data-loss`). New decisions (moved, ignored) get a field of their own here, never a
-    reason string.
+    `--allow-data-loss`; set for every change with a `data_loss` entry too). `data_loss` names
+    what the change destroys, one line per loss ("history of variable Humidity on 24 assets of
+    type Engine"), set by the provider that knows the service (`Provider.annotate`) or, for a
+    data-bearing kind it says nothing about, by the plan builder. New decisions (moved, ignored)
+    get a field of their own here, never a reason string.
     """
 
     action: Action
@@ -58,5 +61,6 @@ class Change:
     reasons: tuple[str, ...] = ()
     side_effects: tuple[str, ...] = ()
     data_destructive: bool = False
+    data_loss: tuple[str, ...] = ()
     adopt: bool = False
     protected: bool = False

@@ -268,7 +268,11 @@ class _Builder:
 
     def mark(self, change: Change) -> Change:
         spec = self.spec(change.address, change.kind)
-        if change.action in DESTRUCTIVE and spec.data_bearing and not change.data_destructive:
+        if change.action in DESTRUCTIVE and spec.data_bearing and not change.data_loss:
+            what = f"data stored under {change.address}"
+            what += f" ({change.server_id})" if change.server_id else ""
+            change = replace(change, data_loss=(what,))
+        if change.data_loss and not change.data_destructive:
             change = replace(change, data_destructive=True)
         res = self.wanted.get(change.address)
         protect = res is not None and res.protect

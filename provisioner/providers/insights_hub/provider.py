@@ -14,6 +14,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.data_loss import Usage, losses_of
 from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
@@ -65,6 +66,7 @@ class InsightsHubProvider:
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
                               offboard_wait=offboard_wait)
         self._observed: Observation | None = None  # the lease where the last read began
+        self.usage = Usage()  # which live assets use which types: what a type change destroys
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
         """Take the stack's lease (`LeaseHeldError` after a bounded wait). Creates skip the lookup
@@ -145,6 +147,7 @@ class InsightsHubProvider:
                 self.client.list_event_mappings(),
             )
             assets = live_assets(assets)
+            self.usage = Usage.of(asset_types, assets)
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
@@ -189,9 +192,13 @@ class InsightsHubProvider:
             return None
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
-        """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which."""
+        """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which. Every
+        change that destroys stored data names what it destroys (`data_loss`)."""
         result = []
         for change in changes:
+            lost_data = losses_of(change, self.usage, self._resources, live)
+            if lost_data:
+                change = replace(change, data_loss=(*change.data_loss, *lost_data), data_destructive=True)
             if change.kind == kinds.DATA_SOURCES and change.action is not Action.DELETE:
                 agent = change.address.rsplit(".", 1)[0]
                 lost = sorted(a for a, r in live.managed.items()

@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from provisioner.model import ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
+from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
@@ -58,7 +58,21 @@ class ItwinIotProvider:
         return state
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
-        return list(changes)
+        """A delete or replace loses the observations of every sensor under it: name them."""
+        result = []
+        for change in changes:
+            if change.action in (Action.DELETE, Action.REPLACE):
+                sensors = sorted(a for a, r in live.managed.items() if r.kind == kinds.SENSOR
+                                 and (a == change.address or a.startswith(f"{change.address}.")))
+                shown = ", ".join(a.rsplit(".", 1)[-1] for a in sensors[:10])
+                shown += " …" if len(sensors) > 10 else ""
+                what = kinds.KIND_NAMES.get(change.kind, change.kind)
+                loss = (f"observations of {len(sensors)} sensor{'' if len(sensors) == 1 else 's'}"
+                        f"{f' ({shown})' if sensors else ''} of {what} {change.address.rsplit('.', 1)[-1]} "
+                        f"({change.server_id})")
+                change = replace(change, data_loss=(*change.data_loss, loss), data_destructive=True)
+            result.append(change)
+        return result
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         try:
