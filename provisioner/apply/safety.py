@@ -3,14 +3,16 @@
 Per platform, when at least `min_existing` managed objects exist, updates (replaces included)
 above `update_share` of them, or deletes above `delete_share`, need `force`. An adoption that
 changes no field (it only sets this stack's owner marker, e.g. right after `provision import`)
-does not count as an update. A delete or replace
-of a `protect: true` resource is always refused. Changes that destroy time-series data need
-`allow_data_loss`; each names what it destroys (`Change.data_loss`).
-The gate only reports; the CLI decides what to do with the violations.
+does not count as an update. A delete or replace of a `protect: true` resource is always
+refused; of a `lifecycle.prevent_destroy` one (from the configuration or the live owner marker)
+unless `--allow-destroy ADDRESS` names it. Changes that destroy stored data need
+`allow_data_loss`; each names what it destroys (`Change.data_loss`). The gate only reports; the
+CLI decides what to do with the violations.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from provisioner.model import Action, Change, platform_of
@@ -70,8 +72,10 @@ def _data_loss_message(changes: list[Change]) -> str:
 
 
 def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = False,
-                 thresholds: Thresholds | None = None) -> list[Violation]:
-    """The violations that still stand given `force` and `allow_data_loss`."""
+                 thresholds: Thresholds | None = None,
+                 allow_destroy: Collection[str] = ()) -> list[Violation]:
+    """The violations that still stand given `force`, `allow_data_loss` and `allow_destroy` (the
+    addresses whose `lifecycle.prevent_destroy` this apply lifts)."""
     limits = thresholds or Thresholds()
     found: list[Violation] = []
     if not force:
@@ -92,6 +96,19 @@ def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = Fal
                     "(remove `protect: true` first)",
             addresses=protected,
             override=None,
+        ))
+    kept = tuple(sorted(c.address for c in plan.changes
+                        if c.prevent_destroy and c.address not in allow_destroy
+                        and c.action in (Action.DELETE, Action.REPLACE)))
+    if kept:
+        found.append(Violation(
+            rule="prevent-destroy",
+            message=(f"refusing to delete or replace resources with lifecycle.prevent_destroy (recorded in "
+                     f"their owner marker): {', '.join(kept)}; lift it with "
+                     f"{' '.join(f'--allow-destroy {a}' for a in kept[:5])}"
+                     f"{' …' if len(kept) > 5 else ''}, or apply the object without the flag first"),
+            addresses=kept,
+            override="--allow-destroy",
         ))
     destructive = [c for c in plan.changes if c.data_destructive]
     if destructive and not allow_data_loss:

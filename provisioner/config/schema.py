@@ -168,6 +168,22 @@ class Platforms(Model):
 # --------------------------------------------------------------------------- Insights Hub
 
 
+class Lifecycle(Model):
+    """How apply treats an existing object (Terraform's `lifecycle`).
+
+    `ignore_changes`: attribute paths (`description`, `location`, `variables.SerialNo`) whose live
+    value is kept and never diffed, so an operator's edit survives apply (a create still sets
+    them). `prevent_destroy`: apply refuses to delete or replace the object; the flag is written
+    into its owner marker, so it holds after the block is removed from the configuration, until
+    `--allow-destroy ADDRESS`, or an apply of the object without the flag, lifts it.
+    """
+
+    ignore_changes: list[Annotated[str, Field(min_length=1, max_length=256,
+                                              pattern=r"^[^.\s]+(\.[^.\s]+)*$")]] = Field(
+        default_factory=list)
+    prevent_destroy: bool = False
+
+
 class AspectVariable(Model):
     """A variable of an aspect type."""
 
@@ -186,6 +202,7 @@ class AspectType(Model):
     description: str | None = None
     variables: Annotated[dict[str, AspectVariable], Field(min_length=1)]
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class AssetTypeVariable(Model):
@@ -207,6 +224,7 @@ class AssetType(Model):
     variables: dict[str, AssetTypeVariable] = Field(default_factory=dict)
     instantiable: bool = True
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class AssetRef(Model):
@@ -249,6 +267,7 @@ class Asset(Model):
     twin_type: Literal["performance", "simulation"] | None = None
     id: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class DataPoint(Model):
@@ -298,6 +317,7 @@ class Agent(Model):
     event_mappings: list[EventMapping] = Field(default_factory=list)
     id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class InsightsHub(Model):
@@ -340,6 +360,7 @@ class Sensor(Model):
     metrics: list[Metric] = Field(default_factory=list)
     id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class Device(Model):
@@ -355,6 +376,7 @@ class Device(Model):
     sensors: dict[str, Sensor] = Field(default_factory=dict)
     id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class Connection(Model):
@@ -366,6 +388,7 @@ class Connection(Model):
     notes: str | None = None
     devices: dict[str, Device] = Field(default_factory=dict)
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class ItwinIot(Model):

@@ -41,7 +41,9 @@ class Change:
     `adopt`: the live object lacks this stack's owner marker and the change sets it (an UPDATE of a
     pinned object; providers then write the marker, the safety gate does not count a field-less
     adoption as an update); `protected`: a DELETE or REPLACE of a `protect: true` resource (the
-    gate refuses it); `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
+    gate refuses it); `prevent_destroy`: a DELETE or REPLACE of an object whose configuration or
+    live marker says `lifecycle.prevent_destroy` (refused unless `--allow-destroy ADDRESS`);
+    `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
     `--allow-data-loss`; set for every change with a `data_loss` entry too). `data_loss` names
     what the change destroys, one line per loss ("history of variable Humidity on 24 assets of
     type Engine"), set by the provider that knows the service (`Provider.annotate`) or, for a
@@ -64,3 +66,4 @@ class Change:
     data_loss: tuple[str, ...] = ()
     adopt: bool = False
     protected: bool = False
+    prevent_destroy: bool = False

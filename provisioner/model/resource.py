@@ -43,6 +43,9 @@ class Resource:
     `attrs` holds only user-settable fields in normalized form (JSON-compatible), so that a
     desired and a live resource compare equal exactly when nothing would change.
     `depends_on` lists addresses that must exist before this one is created.
+    `ignore_changes` (dotted attr paths) keep their live value when the object exists;
+    `prevent_destroy` refuses a delete or replace (the provider also writes it into the marker,
+    and shows it as the attr `prevent_destroy: true`).
     """
 
     address: str
@@ -51,6 +54,8 @@ class Resource:
     depends_on: tuple[str, ...] = ()
     protect: bool = False
     pinned_id: str | None = None
+    ignore_changes: tuple[str, ...] = ()
+    prevent_destroy: bool = False
 
 
 class Deferred:
@@ -81,7 +86,8 @@ class LiveResource:
     where it has one, else a hash of the live representation (maybe `Deferred`; read it with
     `precondition_text`). `server_id` is the vendor id. `adopt` is true when the object lacks
     this stack's owner marker but is claimed by the configuration (pinned id); the plan then
-    shows an update that sets the marker.
+    shows an update that sets the marker. `prevent_destroy` is read from the object's marker: it
+    refuses a delete or replace whatever the configuration says now.
     """
 
     address: str
@@ -91,6 +97,7 @@ class LiveResource:
     precondition: str | Deferred
     depends_on: tuple[str, ...] = ()
     adopt: bool = False
+    prevent_destroy: bool = False
 
     def precondition_text(self) -> str:
         return self.precondition if isinstance(self.precondition, str) else self.precondition.text()

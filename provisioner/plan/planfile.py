@@ -68,6 +68,7 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "data_loss": list(change.data_loss),
         "adopt": change.adopt,
         "protected": change.protected,
+        "prevent_destroy": change.prevent_destroy,
     }
 
 
@@ -88,6 +89,7 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         data_loss=tuple(data["data_loss"]),
         adopt=bool(data["adopt"]),
         protected=bool(data["protected"]),
+        prevent_destroy=bool(data["prevent_destroy"]),
     )
 
 

@@ -17,7 +17,7 @@ from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
-from provisioner.providers.marker import split_description
+from provisioner.providers.marker import PREVENT_DESTROY, split_description
 
 JSONDict = dict[str, Any]
 
@@ -192,7 +192,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             refs = [attrs["parent"], *attrs["aspects"].values()]
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt)
+                                              adopt=adopt, prevent_destroy=PREVENT_DESTROY in attrs)
         yield
 
     agents_by_id = {a["id"]: a for a in snap.agents}
@@ -219,7 +219,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         type_dep = type_address.get(str(attrs.get("type")))
         deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs)
         yield
 
     for asset_id, address in info.agent_address.items():
@@ -227,11 +228,12 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         agent = agents_by_id.get(asset_id)
         if agent is None:  # an agent asset whose agent was never created: the agent is absent
             continue
-        attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")))
+        attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")), asset.get("description"))
         precondition = f"{etag_of(agent)}/{etag_of(asset)}"
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs)
         yield
     add_data_sources(state, info, snap.dscs)
 

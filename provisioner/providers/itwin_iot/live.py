@@ -16,7 +16,7 @@ from provisioner.model import Deferred, LiveResource, LiveState, Resource, Unman
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import identity, kinds
 from provisioner.providers.itwin_iot import normalize as norm
-from provisioner.providers.marker import parse_ref_id
+from provisioner.providers.marker import PREVENT_DESTROY, parse_ref_id
 
 JSONDict = dict[str, Any]
 
@@ -84,6 +84,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
                 node_of_connection[address] = str(entity["id"])
             parent = address.rsplit(".", 2)[0] if depth > 1 else None
             deps = (parent,) if parent else ()
-            state.managed[address] = LiveResource(address, kind, _ATTRS[kind](entity), str(entity["id"]),
-                                                  Deferred(entity_hash, entity), deps, adopt=adopt)
+            attrs = _ATTRS[kind](entity)
+            state.managed[address] = LiveResource(address, kind, attrs, str(entity["id"]),
+                                                  Deferred(entity_hash, entity), deps, adopt=adopt,
+                                                  prevent_destroy=PREVENT_DESTROY in attrs)
             yield
