@@ -39,13 +39,15 @@ class ApplyOptions:
     force: bool = False
     allow_data_loss: bool = False
     allow_destroy: tuple[str, ...] = ()  # addresses whose lifecycle.prevent_destroy this apply lifts
+    allow_duplicate_names: bool = False
     journal_dir: Path | None = None
 
 
 def gate(plan: Plan, options: ApplyOptions) -> None:
     """Raise `UnsafePlanError` when thresholds, protection or data-loss rules forbid the plan."""
     violations = check_safety(plan, force=options.force, allow_data_loss=options.allow_data_loss,
-                              allow_destroy=options.allow_destroy)
+                              allow_destroy=options.allow_destroy,
+                              allow_duplicate_names=options.allow_duplicate_names)
     if violations:
         raise UnsafePlanError(violations)
 

@@ -5,9 +5,10 @@ above `update_share` of them, or deletes above `delete_share`, need `force`. An 
 changes no field (it only sets this stack's owner marker, e.g. right after `provision import`)
 does not count as an update. A delete or replace of a `protect: true` resource is always
 refused; of a `lifecycle.prevent_destroy` one (from the configuration or the live owner marker)
-unless `--allow-destroy ADDRESS` names it. Changes that destroy stored data need
-`allow_data_loss`; each names what it destroys (`Change.data_loss`). The gate only reports; the
-CLI decides what to do with the violations.
+unless `--allow-destroy ADDRESS` names it. A create that duplicates an unmanaged object of the
+same name and parent (`Change.duplicate_of`) needs `allow_duplicate_names`. Changes that destroy
+stored data need `allow_data_loss`; each names what it destroys (`Change.data_loss`). The gate
+only reports; the CLI decides what to do with the violations.
 """
 
 from __future__ import annotations
@@ -72,10 +73,10 @@ def _data_loss_message(changes: list[Change]) -> str:
 
 
 def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = False,
-                 thresholds: Thresholds | None = None,
-                 allow_destroy: Collection[str] = ()) -> list[Violation]:
-    """The violations that still stand given `force`, `allow_data_loss` and `allow_destroy` (the
-    addresses whose `lifecycle.prevent_destroy` this apply lifts)."""
+                 thresholds: Thresholds | None = None, allow_destroy: Collection[str] = (),
+                 allow_duplicate_names: bool = False) -> list[Violation]:
+    """The violations that still stand given `force`, `allow_data_loss`, `allow_destroy` (the
+    addresses whose `lifecycle.prevent_destroy` this apply lifts) and `allow_duplicate_names`."""
     limits = thresholds or Thresholds()
     found: list[Violation] = []
     if not force:
@@ -110,6 +111,17 @@ def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = Fal
             addresses=kept,
             override="--allow-destroy",
         ))
+    twins = [c for c in plan.changes if c.duplicate_of is not None and c.action is Action.CREATE]
+    if twins and not allow_duplicate_names:
+        lines = [f"{len(twins)} create(s) would duplicate an unmanaged object with the same name and parent "
+                 "(its owner marker was probably lost); pin it with `id:` or run `provision import`, "
+                 "or use --allow-duplicate-names:"]
+        lines += [f"      {c.address}: existing object {c.duplicate_of} (add `id: {c.duplicate_of}`)"
+                  for c in twins[:_LOSSES_SHOWN]]
+        if len(twins) > _LOSSES_SHOWN:
+            lines.append(f"      and {len(twins) - _LOSSES_SHOWN} more (the plan lists every one)")
+        found.append(Violation(rule="duplicate-name", message="\n".join(lines),
+                               addresses=tuple(c.address for c in twins), override="--allow-duplicate-names"))
     destructive = [c for c in plan.changes if c.data_destructive]
     if destructive and not allow_data_loss:
         found.append(Violation(

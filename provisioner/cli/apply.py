@@ -57,6 +57,8 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 @click.option("--allow-data-loss", is_flag=True, help="Allow deletes and replaces that destroy time series.")
 @click.option("--allow-destroy", "allow_destroy", multiple=True, metavar="ADDRESS",
               help="Allow deleting or replacing ADDRESS although its lifecycle.prevent_destroy says no.")
+@click.option("--allow-duplicate-names", is_flag=True,
+              help="Create objects although an unmanaged one with the same name and parent exists.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the final report.")
 @click.option("--lock-timeout", "lock_timeout", default="2m", show_default=True, callback=duration_callback,
@@ -65,8 +67,8 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 @no_color_option
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
-          parallelism: int, force: bool, allow_data_loss: bool, allow_destroy: tuple[str, ...], fmt: str,
-          lock_timeout: float) -> None:
+          parallelism: int, force: bool, allow_data_loss: bool, allow_destroy: tuple[str, ...],
+          allow_duplicate_names: bool, fmt: str, lock_timeout: float) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
 
     Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied,
@@ -76,7 +78,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     directory = (project_dir or ".") if saved else source
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
-                           allow_destroy=allow_destroy,
+                           allow_destroy=allow_destroy, allow_duplicate_names=allow_duplicate_names,
                            journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
     journal, interrupted = report_interrupted(directory)
 

@@ -43,6 +43,8 @@ class Change:
     adoption as an update); `protected`: a DELETE or REPLACE of a `protect: true` resource (the
     gate refuses it); `prevent_destroy`: a DELETE or REPLACE of an object whose configuration or
     live marker says `lifecycle.prevent_destroy` (refused unless `--allow-destroy ADDRESS`);
+    `duplicate_of`: the server id of an unmanaged object that a CREATE would duplicate (same
+    name and parent: a lost owner marker; refused unless `--allow-duplicate-names`);
     `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
     `--allow-data-loss`; set for every change with a `data_loss` entry too). `data_loss` names
     what the change destroys, one line per loss ("history of variable Humidity on 24 assets of
@@ -67,3 +69,4 @@ class Change:
     adopt: bool = False
     protected: bool = False
     prevent_destroy: bool = False
+    duplicate_of: str | None = None

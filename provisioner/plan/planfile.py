@@ -69,6 +69,7 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "adopt": change.adopt,
         "protected": change.protected,
         "prevent_destroy": change.prevent_destroy,
+        "duplicate_of": change.duplicate_of,
     }
 
 
@@ -90,6 +91,7 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         adopt=bool(data["adopt"]),
         protected=bool(data["protected"]),
         prevent_destroy=bool(data["prevent_destroy"]),
+        duplicate_of=data["duplicate_of"],
     )
 
 

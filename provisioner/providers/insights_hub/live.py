@@ -17,6 +17,7 @@ from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
+from provisioner.providers.lookalikes import Lookalikes
 from provisioner.providers.marker import PREVENT_DESTROY, split_description
 
 JSONDict = dict[str, Any]
@@ -303,3 +304,20 @@ def event_mapping_address(agent_address: str, attrs: Mapping[str, Any]) -> str:
     """`<agent>.event_mappings.<asset key>.<event type>.<field>=<value>`."""
     return (f"{agent_address}.event_mappings.{_ref_key(attrs['asset'])}.{attrs['event_type']}."
             f"{attrs['field']}={attrs['value']}")
+
+
+def unmanaged_lookalikes(assets: Sequence[JSONDict], agents: Sequence[JSONDict],
+                         info: Interpretation) -> Lookalikes:
+    """The assets (and agents, by their core.mclib asset) this stack does not manage, by name and
+    parent: what a create of the same name under the same parent would duplicate."""
+    agent_ids = {str(a.get("id")) for a in agents}
+    found = Lookalikes()
+    for asset in assets:
+        asset_id = str(asset["assetId"])
+        if asset_id in info.asset_address or asset_id in info.agent_address or asset_id == info.root_id:
+            continue
+        if split_description(asset.get("description"))[1] is not None:
+            continue  # another stack's: its marker is not lost
+        kind = kinds.AGENT if asset_id in agent_ids else kinds.ASSET
+        found.add(kind, asset.get("name"), asset.get("parentId"), asset_id)
+    return found

@@ -30,8 +30,10 @@ from provisioner.providers.insights_hub.live import (
     live_assets,
     live_hash,
     pinned_addresses,
+    unmanaged_lookalikes,
 )
 from provisioner.providers.insights_hub.operations import Operations
+from provisioner.providers.lookalikes import Lookalikes, flag_duplicates
 
 JSONDict = dict[str, Any]
 
@@ -67,6 +69,8 @@ class InsightsHubProvider:
                               offboard_wait=offboard_wait)
         self._observed: Observation | None = None  # the lease where the last read began
         self.usage = Usage()  # which live assets use which types: what a type change destroys
+        self.lookalikes = Lookalikes()  # unmanaged assets and agents by (kind, name, parent id)
+        self._root_id: str | None = None
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
         """Take the stack's lease (`LeaseHeldError` after a bounded wait). Creates skip the lookup
@@ -150,6 +154,8 @@ class InsightsHubProvider:
             self.usage = Usage.of(asset_types, assets)
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
+            self._root_id = info.root_id
+            self.lookalikes = unmanaged_lookalikes(assets, agents, info)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
             # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
             # flight are answered and followed by the next ones.
@@ -193,7 +199,8 @@ class InsightsHubProvider:
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
         """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which. Every
-        change that destroys stored data names what it destroys (`data_loss`)."""
+        change that destroys stored data names what it destroys (`data_loss`); a create of an asset
+        or agent with the name and parent of an unmanaged one is marked `duplicate_of` it."""
         result = []
         for change in changes:
             lost_data = losses_of(change, self.usage, self._resources, live)
@@ -209,7 +216,17 @@ class InsightsHubProvider:
                               f"they are re-created: {', '.join(lost)}")
                     change = replace(change, side_effects=(*change.side_effects, effect))
             result.append(change)
-        return result
+
+        def parent_of(change: Change) -> str | None:
+            parent = str((change.after or {}).get("parent") or "root")
+            if parent == "root":
+                return self._root_id
+            if parent.startswith("id:"):
+                return parent[3:]
+            found = live.managed.get(parent)
+            return found.server_id if found is not None else None
+
+        return flag_duplicates(result, self.lookalikes, parent_of)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         """Re-read one object's etag (or hash); None when it is gone."""

@@ -16,6 +16,7 @@ from provisioner.model import Deferred, LiveResource, LiveState, Resource, Unman
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import identity, kinds
 from provisioner.providers.itwin_iot import normalize as norm
+from provisioner.providers.lookalikes import Lookalikes
 from provisioner.providers.marker import PREVENT_DESTROY, parse_ref_id
 
 JSONDict = dict[str, Any]
@@ -89,3 +90,22 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
                                                   Deferred(entity_hash, entity), deps, adopt=adopt,
                                                   prevent_destroy=PREVENT_DESTROY in attrs)
             yield
+
+
+def unmarked_lookalikes(nodes: Sequence[JSONDict], devices: Sequence[JSONDict], state: LiveState,
+                        stack: str) -> Lookalikes:
+    """Nodes and devices that carry no stack's marker, by NAME (and node, for devices): what a
+    create of a connection or device of that name would duplicate."""
+    managed = {r.server_id for r in state.managed.values()}
+    marked_nodes = {identity.node_of(d) for d in devices if identity.marker_of(d) is not None}
+    found = Lookalikes()
+    for node in nodes:
+        node_id = str(node.get("id"))
+        if node_id not in managed and node_id not in marked_nodes:
+            found.add(kinds.CONNECTION, (node.get("props") or {}).get("NAME"), "", node_id)
+    for device in devices:
+        props = device.get("props") or {}
+        if str(device.get("id")) in managed or parse_ref_id(props.get("SERIAL_NO")) is not None:
+            continue
+        found.add(kinds.DEVICE, props.get("NAME"), identity.node_of(device), str(device.get("id")))
+    return found

@@ -12,8 +12,9 @@ from provisioner.providers.cooperative import run_sliced
 from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot.client import EntityKind, ItwinIotClient
-from provisioner.providers.itwin_iot.live import entity_hash, interpret_steps
+from provisioner.providers.itwin_iot.live import entity_hash, interpret_steps, unmarked_lookalikes
 from provisioner.providers.itwin_iot.operations import Operations
+from provisioner.providers.lookalikes import Lookalikes, flag_duplicates
 
 _ENTITY: dict[str, EntityKind] = {kinds.CONNECTION: "node", kinds.DEVICE: "device", kinds.SENSOR: "sensor"}
 
@@ -30,6 +31,7 @@ class ItwinIotProvider:
         self.stack = stack
         self._resources = list(resources)
         self.ops = Operations(client, project=project, stack=stack)
+        self.lookalikes = Lookalikes()  # unmarked nodes and devices by (kind, name, parent node id)
 
     @property
     def kinds(self) -> Mapping[str, KindSpec]:
@@ -54,11 +56,14 @@ class ItwinIotProvider:
             if live.kind == kinds.CONNECTION and unnamed:
                 state.managed[address] = replace(live, attrs={**live.attrs, "name": None})
         await run_sliced(note_unchanged_steps(state, wanted, list(state.managed)))
+        self.lookalikes = unmarked_lookalikes(nodes, devices, state, self.stack)
         state.api_calls = self.client.stats.total
         return state
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
-        """A delete or replace loses the observations of every sensor under it: name them."""
+        """A delete or replace loses the observations of every sensor under it: name them. A create
+        of a connection or device named like an unmarked one (under the same node) is marked
+        `duplicate_of` it."""
         result = []
         for change in changes:
             if change.action in (Action.DELETE, Action.REPLACE):
@@ -72,7 +77,14 @@ class ItwinIotProvider:
                         f"({change.server_id})")
                 change = replace(change, data_loss=(*change.data_loss, loss), data_destructive=True)
             result.append(change)
-        return result
+
+        def parent_of(change: Change) -> str | None:
+            if change.kind == kinds.CONNECTION:
+                return ""
+            parent = live.managed.get(change.address.rsplit(".devices.", 1)[0])
+            return parent.server_id if parent is not None else None
+
+        return flag_duplicates(result, self.lookalikes, parent_of)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         try:
