@@ -6,9 +6,11 @@ changes no field (it only sets this stack's owner marker, e.g. right after `prov
 does not count as an update. A delete or replace of a `protect: true` resource is always
 refused; of a `lifecycle.prevent_destroy` one (from the configuration or the live owner marker)
 unless `--allow-destroy ADDRESS` names it. A create that duplicates an unmanaged object of the
-same name and parent (`Change.duplicate_of`) needs `allow_duplicate_names`. Changes that destroy
-stored data need `allow_data_loss`; each names what it destroys (`Change.data_loss`). The gate
-only reports; the CLI decides what to do with the violations.
+same name and parent (`Change.duplicate_of`) needs `allow_duplicate_names`; a delete that the
+service cascades to unmanaged objects (`Change.unmanaged_children`) needs
+`delete_unmanaged_children`. Changes that destroy stored data need `allow_data_loss`; each names
+what it destroys (`Change.data_loss`). The gate only reports; the CLI decides what to do with
+the violations.
 """
 
 from __future__ import annotations
@@ -74,9 +76,11 @@ def _data_loss_message(changes: list[Change]) -> str:
 
 def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = False,
                  thresholds: Thresholds | None = None, allow_destroy: Collection[str] = (),
-                 allow_duplicate_names: bool = False) -> list[Violation]:
+                 allow_duplicate_names: bool = False,
+                 delete_unmanaged_children: bool = False) -> list[Violation]:
     """The violations that still stand given `force`, `allow_data_loss`, `allow_destroy` (the
-    addresses whose `lifecycle.prevent_destroy` this apply lifts) and `allow_duplicate_names`."""
+    addresses whose `lifecycle.prevent_destroy` this apply lifts), `allow_duplicate_names` and
+    `delete_unmanaged_children`."""
     limits = thresholds or Thresholds()
     found: list[Violation] = []
     if not force:
@@ -111,6 +115,16 @@ def check_safety(plan: Plan, *, force: bool = False, allow_data_loss: bool = Fal
             addresses=kept,
             override="--allow-destroy",
         ))
+    cascades = [c for c in plan.changes
+                if c.unmanaged_children and c.action in (Action.DELETE, Action.REPLACE)]
+    if cascades and not delete_unmanaged_children:
+        lines = [f"{len(cascades)} delete(s) would take objects this stack did not create with them; "
+                 "use --delete-unmanaged-children (they are then data loss too), or move them away first:"]
+        for change in cascades[:_LOSSES_SHOWN]:
+            lines.append(f"      {change.address}: {', '.join(change.unmanaged_children)}")
+        found.append(Violation(rule="unmanaged-children", message="\n".join(lines),
+                               addresses=tuple(c.address for c in cascades),
+                               override="--delete-unmanaged-children"))
     twins = [c for c in plan.changes if c.duplicate_of is not None and c.action is Action.CREATE]
     if twins and not allow_duplicate_names:
         lines = [f"{len(twins)} create(s) would duplicate an unmanaged object with the same name and parent "

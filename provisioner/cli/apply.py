@@ -59,6 +59,8 @@ def _confirm(plan: Plan, yes: bool) -> bool:
               help="Allow deleting or replacing ADDRESS although its lifecycle.prevent_destroy says no.")
 @click.option("--allow-duplicate-names", is_flag=True,
               help="Create objects although an unmanaged one with the same name and parent exists.")
+@click.option("--delete-unmanaged-children", is_flag=True,
+              help="Allow deletes that the service cascades to objects this stack did not create.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the final report.")
 @click.option("--lock-timeout", "lock_timeout", default="2m", show_default=True, callback=duration_callback,
@@ -68,7 +70,8 @@ def _confirm(plan: Plan, yes: bool) -> bool:
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
           parallelism: int, force: bool, allow_data_loss: bool, allow_destroy: tuple[str, ...],
-          allow_duplicate_names: bool, fmt: str, lock_timeout: float) -> None:
+          allow_duplicate_names: bool, delete_unmanaged_children: bool, fmt: str,
+          lock_timeout: float) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
 
     Exit codes: 0 applied (or nothing to do), 1 error before any write, 3 partially applied,
@@ -79,6 +82,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
     project = load_project_from_cli(directory, env, variables, var_files)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
                            allow_destroy=allow_destroy, allow_duplicate_names=allow_duplicate_names,
+                           delete_unmanaged_children=delete_unmanaged_children,
                            journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
     journal, interrupted = report_interrupted(directory)
 

@@ -150,6 +150,9 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "mappings": "Data point -> asset aspect variable mappings.",
         "event_mappings": "Which events go to which asset (at most 50 per agent, 5 per event type).",
         "id": _PIN,
+        "prune_mappings": ("true: mappings and event mappings on this agent that the configuration does "
+                           "not declare are deleted; false (default): they are listed as unmanaged and "
+                           "left alone."),
         "protect": _PROTECT,
         "lifecycle": _LIFECYCLE,
     },

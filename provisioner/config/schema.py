@@ -315,6 +315,7 @@ class Agent(Model):
     data_sources: dict[str, DataSource] = Field(default_factory=dict)
     mappings: list[Mapping] = Field(default_factory=list)
     event_mappings: list[EventMapping] = Field(default_factory=list)
+    prune_mappings: bool = False
     id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
     protect: bool = False
     lifecycle: Lifecycle | None = None

@@ -45,6 +45,8 @@ class Change:
     live marker says `lifecycle.prevent_destroy` (refused unless `--allow-destroy ADDRESS`);
     `duplicate_of`: the server id of an unmanaged object that a CREATE would duplicate (same
     name and parent: a lost owner marker; refused unless `--allow-duplicate-names`);
+    `unmanaged_children`: objects without this stack's marker that a DELETE or REPLACE takes along
+    (the service cascades; refused unless `--delete-unmanaged-children`);
     `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
     `--allow-data-loss`; set for every change with a `data_loss` entry too). `data_loss` names
     what the change destroys, one line per loss ("history of variable Humidity on 24 assets of
@@ -70,3 +72,4 @@ class Change:
     protected: bool = False
     prevent_destroy: bool = False
     duplicate_of: str | None = None
+    unmanaged_children: tuple[str, ...] = ()

@@ -45,7 +45,9 @@ class Resource:
     `depends_on` lists addresses that must exist before this one is created.
     `ignore_changes` (dotted attr paths) keep their live value when the object exists;
     `prevent_destroy` refuses a delete or replace (the provider also writes it into the marker,
-    and shows it as the attr `prevent_destroy: true`).
+    and shows it as the attr `prevent_destroy: true`). `prune_children`: live children without an
+    owner marker of their own (an agent's mappings) that the configuration does not declare are
+    this stack's to delete; without it they are unmanaged and left alone.
     """
 
     address: str
@@ -56,6 +58,7 @@ class Resource:
     pinned_id: str | None = None
     ignore_changes: tuple[str, ...] = ()
     prevent_destroy: bool = False
+    prune_children: bool = False
 
 
 class Deferred:

@@ -70,6 +70,7 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "protected": change.protected,
         "prevent_destroy": change.prevent_destroy,
         "duplicate_of": change.duplicate_of,
+        "unmanaged_children": list(change.unmanaged_children),
     }
 
 
@@ -92,6 +93,7 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         protected=bool(data["protected"]),
         prevent_destroy=bool(data["prevent_destroy"]),
         duplicate_of=data["duplicate_of"],
+        unmanaged_children=tuple(data["unmanaged_children"]),
     )
 
 

@@ -4,7 +4,9 @@ An object whose owner marker was lost (someone edited the description in the ven
 unmanaged; the next plan would create a second object with the same name under the same parent.
 Both providers index their unmanaged objects by (kind, name, parent server id) while reading, and
 `flag_duplicates` marks each create that matches one (`Change.duplicate_of`), which the safety
-gate refuses unless `--allow-duplicate-names`.
+gate refuses unless `--allow-duplicate-names`. They also index every unmanaged object under the
+live objects whose delete the service would cascade to it: `flag_unmanaged_children` marks those
+deletes, which the gate refuses unless `--delete-unmanaged-children`.
 """
 
 from __future__ import annotations
@@ -23,6 +25,13 @@ class Lookalikes:
     """Server ids of unmanaged live objects by identity (the first one read, when several)."""
 
     by_identity: dict[Identity, str] = field(default_factory=dict)
+    children: dict[str, list[str]] = field(default_factory=dict)
+    """Unmanaged objects (any stack's or none) by the server id of each ancestor whose delete
+    takes them along, as a person reads them (`device 'Hand logger' (id)`)."""
+
+    def add_child(self, ancestor_id: object, text: str) -> None:
+        if ancestor_id:
+            self.children.setdefault(str(ancestor_id), []).append(text)
 
     def add(self, kind: str, name: object, parent_id: object, server_id: str) -> None:
         if isinstance(name, str) and name:
@@ -32,6 +41,24 @@ class Lookalikes:
         if not isinstance(name, str) or not name or parent_id is None:
             return None
         return self.by_identity.get((kind, name, parent_id))
+
+
+def flag_unmanaged_children(changes: Sequence[Change], lookalikes: Lookalikes) -> list[Change]:
+    """`changes` with each delete or replace that the service cascades to unmanaged objects marked
+    with them (`Change.unmanaged_children`, also named as data loss)."""
+    result = []
+    for change in changes:
+        under = lookalikes.children.get(change.server_id or "") if change.action in _GONE else None
+        if under:
+            losses = tuple(f"unmanaged {child}, not made by this stack, is deleted with it"
+                           for child in under)
+            change = replace(change, unmanaged_children=(*change.unmanaged_children, *under),
+                             data_loss=(*change.data_loss, *losses), data_destructive=True)
+        result.append(change)
+    return result
+
+
+_GONE = (Action.DELETE, Action.REPLACE)
 
 
 def duplicate_reason(server_id: str) -> str:

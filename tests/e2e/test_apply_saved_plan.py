@@ -7,6 +7,7 @@ loopback; the objects are changed behind the plan's back through the vendor APIs
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -146,12 +147,16 @@ async def test_unrelated_change_does_not_make_a_saved_plan_stale(converged: Path
                                                                  tmp_path: Path) -> None:
     planfile = tmp_path / "plan.json"
     planned = save_plan(converged, planfile)
-    # another object of the same project, and of the same node, changes: neither is in the plan
-    edit(converged / "insights-hub.yaml", "external_id: M-002", "external_id: M-001")
-    edit(converged / "itwin-iot.yaml", "name: North Sector Tilt 2-1 (moved)", "name: North Sector Tilt 2-1")
-    edit(converged / "insights-hub.yaml", "name: Plant Hamburg", "name: Plant Hamburg-Altona")
-    edit(converged / "itwin-iot.yaml", "name: North Sector Tilt 2-2", "name: North Sector Tilt 2-2 (moved)")
-    assert await converge(converged) == [
+    # another object of the same project, and of the same node, changes: neither is in the plan.
+    # (Changed by another copy of the project: the plan is applied with the configuration it was
+    # made from, which apply plans again to check the file against.)
+    other = tmp_path / "other"
+    shutil.copytree(converged, other)
+    edit(other / "insights-hub.yaml", "external_id: M-002", "external_id: M-001")
+    edit(other / "itwin-iot.yaml", "name: North Sector Tilt 2-1 (moved)", "name: North Sector Tilt 2-1")
+    edit(other / "insights-hub.yaml", "name: Plant Hamburg", "name: Plant Hamburg-Altona")
+    edit(other / "itwin-iot.yaml", "name: North Sector Tilt 2-2", "name: North Sector Tilt 2-2 (moved)")
+    assert await converge(other) == [
         "insights_hub.assets.plant", "itwin_iot.connections.north.devices.logger-2.sensors.tilt-2"]
 
     applied = apply_saved(converged, planfile)

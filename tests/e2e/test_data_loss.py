@@ -29,6 +29,7 @@ AGENT = f"{HUB}.agents.acme-motor-agent"
 EXTRA_ASSETS = "".join(
     f"    pump-{i}: {{name: Pump{i}, type: Engine, parent: plant}}\n" for i in range(1, 4))
 MAPPING = "        - {{data_point: DP-{0}, asset: acme-motor, aspect: {1}, variable: {0}}}\n"
+PROFILE = "      security_profile: SHARED_SECRET\n"
 ENGINE_ASSETS = 5  # acme-motor, pump-1..3 and one made by hand
 
 
@@ -107,7 +108,9 @@ def delete_asset(project: Path) -> None:
 
 
 def delete_mapping(project: Path) -> None:
+    """(Mappings carry no marker: only an agent that prunes deletes the ones not declared.)"""
     edit(project / "insights-hub.yaml",
+         (PROFILE, PROFILE + "      prune_mappings: true\n"),
          (MAPPING.format("Pressure", "environment"), ""))
 
 

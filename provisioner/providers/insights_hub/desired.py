@@ -116,7 +116,7 @@ def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
     parent = res.parent(agent.parent)
     attrs: JSONDict = {"name": agent.name, "security_profile": agent.security_profile, "parent": parent}
     agent_resource = Resource(address, kinds.AGENT, attrs, _deps(parent), agent.protect,
-                              agent.id.lower() if agent.id else None)
+                              agent.id.lower() if agent.id else None, prune_children=agent.prune_mappings)
     found = [with_lifecycle(agent_resource, agent.lifecycle)]
     dsc_address = f"{address}.data_sources"
     if agent.data_sources:

@@ -242,12 +242,26 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         if agent["id"] not in info.agent_address:
             state.unmanaged.append(UnmanagedObject(kinds.AGENT, agent["id"], str(agent.get("name"))))
 
+    def hand_made(agent_address: str, address: str) -> bool:
+        """A mapping the configuration of its (still declared) agent does not declare, on an agent
+        that does not prune: mappings carry no marker, so it may have been made by hand."""
+        agent = wanted.get(agent_address)
+        found = agent is not None and not agent.prune_children and address not in wanted
+        if found:
+            left_alone[agent_address] = left_alone.get(agent_address, 0) + 1
+        return found
+
+    left_alone: dict[str, int] = {}
+
     for mapping in snap.mappings:
         agent_address = info.agent_address.get(mapping.get("agentId", ""))
         if agent_address is None:
             continue
         attrs = norm.mapping_attrs(mapping, asset_ref(mapping.get("entityId")))
         address = mapping_address(agent_address, attrs)
+        if hand_made(agent_address, address):
+            state.unmanaged.append(UnmanagedObject(kinds.MAPPING, mapping["id"], address))
+            continue
         deps = _managed(f"{agent_address}.data_sources", attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.MAPPING, attrs, mapping["id"],
                                               Deferred(live_hash, mapping), deps)
@@ -259,10 +273,18 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             continue
         attrs = norm.event_mapping_attrs(emap, asset_ref(emap.get("assetId")))
         address = event_mapping_address(agent_address, attrs)
+        if hand_made(agent_address, address):
+            state.unmanaged.append(UnmanagedObject(kinds.EVENT_MAPPING, emap["id"], address))
+            continue
         deps = _managed(agent_address, attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.EVENT_MAPPING, attrs, emap["id"], etag_of(emap),
                                               deps)
         yield
+
+    for agent_address, count in sorted(left_alone.items()):
+        state.warnings.append(f"{agent_address}: {count} mapping(s) not in the configuration are left "
+                              "alone (unmanaged, maybe made by hand); `prune_mappings: true` on the agent "
+                              "deletes them")
 
     for asset in snap.assets:
         if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \
@@ -316,6 +338,8 @@ def unmanaged_lookalikes(assets: Sequence[JSONDict], agents: Sequence[JSONDict],
         asset_id = str(asset["assetId"])
         if asset_id in info.asset_address or asset_id in info.agent_address or asset_id == info.root_id:
             continue
+        what = "agent" if asset_id in agent_ids else "asset"
+        found.add_child(asset.get("parentId"), f"{what} {asset.get('name')!r} ({asset_id})")
         if split_description(asset.get("description"))[1] is not None:
             continue  # another stack's: its marker is not lost
         kind = kinds.AGENT if asset_id in agent_ids else kinds.ASSET

@@ -33,7 +33,7 @@ from provisioner.providers.insights_hub.live import (
     unmanaged_lookalikes,
 )
 from provisioner.providers.insights_hub.operations import Operations
-from provisioner.providers.lookalikes import Lookalikes, flag_duplicates
+from provisioner.providers.lookalikes import Lookalikes, flag_duplicates, flag_unmanaged_children
 
 JSONDict = dict[str, Any]
 
@@ -226,7 +226,7 @@ class InsightsHubProvider:
             found = live.managed.get(parent)
             return found.server_id if found is not None else None
 
-        return flag_duplicates(result, self.lookalikes, parent_of)
+        return flag_unmanaged_children(flag_duplicates(result, self.lookalikes, parent_of), self.lookalikes)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         """Re-read one object's etag (or hash); None when it is gone."""

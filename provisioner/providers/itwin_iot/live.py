@@ -49,7 +49,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
     """Turn the three lists into `state` for this stack, one step per entity (see
     `provisioner.providers.cooperative`).
 
-    Marker devices are identity, not resources: they are neither managed nor reported. When two
+    Marker devices are identity, not resources: they are neither managed nor reported. Devices and
+    sensors without this stack's refId under a managed node are reported unmanaged. When two
     nodes hold the same connection's marker (a create that ran twice), the smallest node id is
     the connection and the other is reported unmanaged, with the devices and sensors under it.
     A pinned device or sensor is adopted (the update gives it the stack's refId); a pinned node
@@ -77,7 +78,9 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             if address is None and (kind, entity.get("id")) in pinned:
                 address, adopt = pinned[(kind, entity["id"])], depth > 1
             if address is None:
-                if depth == 1:
+                # a node, or a device or sensor without this stack's refId under a managed node
+                # (made in the iTwin app): listed, never changed
+                if depth == 1 or identity.node_of(entity) in node_of_connection.values():
                     name = str((entity.get("props") or {}).get("NAME", ""))
                     state.unmanaged.append(UnmanagedObject(kind, str(entity.get("id")), name))
                 continue
@@ -92,13 +95,22 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             yield
 
 
-def unmarked_lookalikes(nodes: Sequence[JSONDict], devices: Sequence[JSONDict], state: LiveState,
-                        stack: str) -> Lookalikes:
+def unmarked_lookalikes(nodes: Sequence[JSONDict], devices: Sequence[JSONDict], sensors: Sequence[JSONDict],
+                        state: LiveState, stack: str) -> Lookalikes:
     """Nodes and devices that carry no stack's marker, by NAME (and node, for devices): what a
-    create of a connection or device of that name would duplicate."""
+    create of a connection or device of that name would duplicate. Every device and sensor this
+    stack does not manage, under its node (and device): what removing those takes along."""
     managed = {r.server_id for r in state.managed.values()}
-    marked_nodes = {identity.node_of(d) for d in devices if identity.marker_of(d) is not None}
     found = Lookalikes()
+    for entity, what in [*((d, "device") for d in devices), *((s, "sensor") for s in sensors)]:
+        entity_id = str(entity.get("id"))
+        if entity_id in managed or identity.marker_of(entity) is not None:
+            continue
+        text = f"{what} {(entity.get('props') or {}).get('NAME')!r} ({entity_id})"
+        found.add_child(identity.node_of(entity), text)
+        if what == "sensor":
+            found.add_child(entity.get("device"), text)
+    marked_nodes = {identity.node_of(d) for d in devices if identity.marker_of(d) is not None}
     for node in nodes:
         node_id = str(node.get("id"))
         if node_id not in managed and node_id not in marked_nodes:

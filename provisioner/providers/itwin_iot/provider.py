@@ -14,7 +14,7 @@ from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot.client import EntityKind, ItwinIotClient
 from provisioner.providers.itwin_iot.live import entity_hash, interpret_steps, unmarked_lookalikes
 from provisioner.providers.itwin_iot.operations import Operations
-from provisioner.providers.lookalikes import Lookalikes, flag_duplicates
+from provisioner.providers.lookalikes import Lookalikes, flag_duplicates, flag_unmanaged_children
 
 _ENTITY: dict[str, EntityKind] = {kinds.CONNECTION: "node", kinds.DEVICE: "device", kinds.SENSOR: "sensor"}
 
@@ -56,7 +56,7 @@ class ItwinIotProvider:
             if live.kind == kinds.CONNECTION and unnamed:
                 state.managed[address] = replace(live, attrs={**live.attrs, "name": None})
         await run_sliced(note_unchanged_steps(state, wanted, list(state.managed)))
-        self.lookalikes = unmarked_lookalikes(nodes, devices, state, self.stack)
+        self.lookalikes = unmarked_lookalikes(nodes, devices, sensors, state, self.stack)
         state.api_calls = self.client.stats.total
         return state
 
@@ -84,7 +84,7 @@ class ItwinIotProvider:
             parent = live.managed.get(change.address.rsplit(".devices.", 1)[0])
             return parent.server_id if parent is not None else None
 
-        return flag_duplicates(result, self.lookalikes, parent_of)
+        return flag_unmanaged_children(flag_duplicates(result, self.lookalikes, parent_of), self.lookalikes)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         try:
