@@ -19,6 +19,7 @@ from provisioner.errors import ProvisionError
 from provisioner.field.durations import duration_callback
 from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, gate
 from provisioner.plan import Plan, read_plan
+from provisioner.plan.signature import verify_plan_file
 from provisioner.render import plan_view, render_report_json, render_report_text
 from provisioner.render.text import paint
 from provisioner.session import make_plan, open_session
@@ -90,6 +91,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
         async with open_session(project.config) as session:
             set_lock_timeout(session.providers, lock_timeout, lambda note: click.echo(note, err=True))
             if saved:
+                verify_plan_file(source)  # with PROVISION_PLAN_KEY set: FILE.sig must match
                 kinds = {k for p in session.providers.values() for k in p.kinds}
                 loaded = read_plan(source, platforms=set(session.providers), kinds=kinds)
                 if loaded.stack != project.config.stack:

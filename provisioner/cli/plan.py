@@ -12,6 +12,7 @@ from provisioner.cli.interrupted import report_interrupted
 from provisioner.cli.output import no_color_option, terminal_width, use_color
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
+from provisioner.plan.signature import sign_plan_file
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.session import config_digest, make_plan, open_session
 
@@ -54,6 +55,7 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
     click.echo(render(result, fmt, stream=sys.stdout), nl=False)
     if out is not None:
         write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack)
+        sign_plan_file(out)  # with PROVISION_PLAN_KEY set: FILE.sig, which apply checks
         env_option = f" --env {env}" if env else ""
         click.echo(f"Plan saved to {out}; apply it with: provision apply {out} --project {directory}"
                    f"{env_option}", err=True)
