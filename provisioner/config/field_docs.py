@@ -38,6 +38,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "platforms": "How to reach each platform: endpoints, credentials, rate limits.",
         "insights_hub": "Siemens Insights Hub resources: aspect types, asset types, assets and agents.",
         "itwin_iot": "Bentley iTwin IoT resources: connections with their devices and sensors.",
+        "moved": ("Key renames: [{from: ADDRESS, to: ADDRESS}]; the object keeps its server id and "
+                  "history, only its key (owner marker) changes. May stay forever."),
     },
     "Platforms": {
         "insights_hub": "The Insights Hub tenant: tenant, gateway or region, auth, rate_limits.",

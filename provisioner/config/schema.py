@@ -401,6 +401,15 @@ class ItwinIot(Model):
 # --------------------------------------------------------------------------- project
 
 
+class Moved(Model):
+    """A key rename (Terraform's `moved`): the live object at `from` is the one at `to` now."""
+
+    from_: Annotated[str, Field(alias="from", min_length=1, max_length=1024,
+                                description="The address the object had (it must no longer be declared).")]
+    to: Annotated[str, Field(min_length=1, max_length=1024,
+                             description="The address it has now (declared in the configuration).")]
+
+
 class ProjectConfig(Model):
     """The merged desired state of a project directory."""
 
@@ -408,3 +417,4 @@ class ProjectConfig(Model):
     platforms: Platforms = Field(default_factory=Platforms)
     insights_hub: InsightsHub = Field(default_factory=InsightsHub)
     itwin_iot: ItwinIot = Field(default_factory=ItwinIot)
+    moved: list[Moved] = Field(default_factory=list)

@@ -47,6 +47,8 @@ class Change:
     name and parent: a lost owner marker; refused unless `--allow-duplicate-names`);
     `unmanaged_children`: objects without this stack's marker that a DELETE or REPLACE takes along
     (the service cascades; refused unless `--delete-unmanaged-children`);
+    `moved_from`: the earlier address of an UPDATE that a `moved:` block renamed (the object keeps
+    its server id; its owner marker gets the new key);
     `data_destructive`: a DELETE or REPLACE of a data-bearing kind (needs
     `--allow-data-loss`; set for every change with a `data_loss` entry too). `data_loss` names
     what the change destroys, one line per loss ("history of variable Humidity on 24 assets of
@@ -73,3 +75,4 @@ class Change:
     prevent_destroy: bool = False
     duplicate_of: str | None = None
     unmanaged_children: tuple[str, ...] = ()
+    moved_from: str | None = None

@@ -47,7 +47,8 @@ class Resource:
     `prevent_destroy` refuses a delete or replace (the provider also writes it into the marker,
     and shows it as the attr `prevent_destroy: true`). `prune_children`: live children without an
     owner marker of their own (an agent's mappings) that the configuration does not declare are
-    this stack's to delete; without it they are unmanaged and left alone.
+    this stack's to delete; without it they are unmanaged and left alone. `moved_from`: earlier
+    addresses of this object (`moved:`), whose live owner markers the provider reads as this one.
     """
 
     address: str
@@ -59,6 +60,7 @@ class Resource:
     ignore_changes: tuple[str, ...] = ()
     prevent_destroy: bool = False
     prune_children: bool = False
+    moved_from: tuple[str, ...] = ()
 
 
 class Deferred:
@@ -90,7 +92,9 @@ class LiveResource:
     `precondition_text`). `server_id` is the vendor id. `adopt` is true when the object lacks
     this stack's owner marker but is claimed by the configuration (pinned id); the plan then
     shows an update that sets the marker. `prevent_destroy` is read from the object's marker: it
-    refuses a delete or replace whatever the configuration says now.
+    refuses a delete or replace whatever the configuration says now. `moved_from`: the address
+    its live marker names, when a `moved:` block renamed it (then `adopt` too: the marker is
+    rewritten with the new key).
     """
 
     address: str
@@ -101,6 +105,7 @@ class LiveResource:
     depends_on: tuple[str, ...] = ()
     adopt: bool = False
     prevent_destroy: bool = False
+    moved_from: str | None = None
 
     def precondition_text(self) -> str:
         return self.precondition if isinstance(self.precondition, str) else self.precondition.text()

@@ -222,9 +222,16 @@ class _Builder:
                     self.draft[address] = Change(
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
                         server_id=old.server_id, precondition=old.precondition_text(),
-                        depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
-                        adopt=old.adopt,
+                        depends_on=res.depends_on, reasons=self.adopt_reasons(old),
+                        adopt=old.adopt, moved_from=old.moved_from,
                     )
+
+    @staticmethod
+    def adopt_reasons(old: LiveResource) -> tuple[str, ...]:
+        if old.moved_from is not None:
+            return (f"moved from {old.moved_from} (moved:): keeps its server id {old.server_id}; its owner "
+                    "marker gets the new key",)
+        return (ADOPT_REASON,) if old.adopt else ()
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
         res, old = self.wanted[address], self.current[address]

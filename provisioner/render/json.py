@@ -31,6 +31,7 @@ def _row(row: ChangeRow) -> dict[str, Any]:
         "side_effects": list(row.side_effects),
         "data_destructive": row.data_destructive,
         "data_loss": list(row.data_loss),
+        "moved_from": row.moved_from,
         "protected": row.protected,
     }
 

@@ -148,7 +148,8 @@ def row_lines(row: ChangeRow, *, color: bool = False, width: int | None = None) 
 
     With a `width`, an address too long for it is shortened in the middle and the full address
     follows on a `# address:` line."""
-    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected))
+    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected),
+             (f"[MOVED from {row.moved_from}]", row.moved_from is not None))
     marks = "".join(f" {mark}" for mark, on in flags if on)
     address = row.address
     if width is not None:

@@ -37,6 +37,7 @@ class ChangeRow:
     side_effects: tuple[str, ...]
     data_destructive: bool
     data_loss: tuple[str, ...]
+    moved_from: str | None
     protected: bool
     server_id: str | None
     depends_on: tuple[str, ...]
@@ -103,7 +104,8 @@ def _row(change: Change, plan: Plan, site: str) -> ChangeRow:
         site=site,
         kind=change.kind, action=change.action, symbol=SYMBOLS[change.action], fields=_fields(change),
         reasons=change.reasons, side_effects=change.side_effects, data_destructive=change.data_destructive,
-        data_loss=change.data_loss, protected=change.address in plan.protected, server_id=change.server_id,
+        data_loss=change.data_loss, moved_from=change.moved_from, protected=change.address in plan.protected,
+        server_id=change.server_id,
         depends_on=change.depends_on, before=change.before, after=change.after,
     )
 

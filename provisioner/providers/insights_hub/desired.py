@@ -16,7 +16,7 @@ from provisioner.model import Resource
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.live import event_mapping_address, mapping_address
 from provisioner.providers.insights_hub.normalize import blank, type_ref
-from provisioner.providers.lifecycle import with_lifecycle
+from provisioner.providers.lifecycle import with_lifecycle, with_moves
 
 JSONDict = dict[str, Any]
 
@@ -111,7 +111,9 @@ def _asset(key: str, asset: Asset, res: _Resolver) -> Resource:
                                    asset.protect, asset.id.lower() if asset.id else None), asset.lifecycle)
 
 
-def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
+def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resource]:
+    """`first_key`: the key before any `moved:` rename; the default configuration id comes from
+    it, so a renamed agent keeps its data source configuration."""
     address = f"insights_hub.agents.{key}"
     parent = res.parent(agent.parent)
     attrs: JSONDict = {"name": agent.name, "security_profile": agent.security_profile, "parent": parent}
@@ -130,7 +132,8 @@ def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
             }
             for name, source in agent.data_sources.items()
         }
-        dsc: JSONDict = {"configuration_id": agent.configuration_id or key[:36], "data_sources": sources}
+        configuration_id = agent.configuration_id or first_key[:36]
+        dsc: JSONDict = {"configuration_id": configuration_id, "data_sources": sources}
         found.append(Resource(dsc_address, kinds.DATA_SOURCES, dsc, (address,)))
     for m in agent.mappings:
         asset = res.asset(m.asset)
@@ -172,6 +175,12 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
                                  asset_type.protect)
         found.append(with_lifecycle(type_resource, asset_type.lifecycle))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
+    earlier = {m.to: m.from_ for m in config.moved}
     for key, agent in hub.agents.items():
-        found += _agent(key, agent, res)
-    return found
+        first = f"insights_hub.agents.{key}"
+        seen = {first}
+        while earlier.get(first, first) not in seen:  # a chain of renames, followed to its start
+            first = earlier[first]
+            seen.add(first)
+        found += _agent(key, agent, res, first.rsplit(".", 1)[-1])
+    return with_moves(found, config.moved)

@@ -17,6 +17,7 @@ from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
+from provisioner.providers.lifecycle import moved_addresses
 from provisioner.providers.lookalikes import Lookalikes
 from provisioner.providers.marker import PREVENT_DESTROY, split_description
 
@@ -87,22 +88,34 @@ def is_root_asset(asset: Mapping[str, Any]) -> bool:
     return is_enterprise and asset.get("parentId") in ("", None)
 
 
-def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str]) -> str | None:
-    """The address of a (non-root) asset this stack manages, by marker or pinned id; else None."""
+def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str],
+                  moved: Mapping[str, str] | None = None) -> str | None:
+    """The address of a (non-root) asset this stack manages, by marker (renamed by `moved:`) or
+    pinned id; else None."""
     key = _key_of(asset, stack)
-    return f"insights_hub.{key}" if key else pinned.get(str(asset["assetId"]).lower())
+    if key:
+        marked = f"insights_hub.{key}"
+        return (moved or {}).get(marked, marked)
+    return pinned.get(str(asset["assetId"]).lower())
+
+
+def _moved_from(asset: Mapping[str, Any], stack: str, address: str) -> str | None:
+    """The address the asset's marker names when a `moved:` block gave it `address` instead."""
+    key = _key_of(asset, stack)
+    return f"insights_hub.{key}" if key and f"insights_hub.{key}" != address else None
 
 
 def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
     """The root asset id and which live assets (and agents' assets) are which address."""
     info = Interpretation()
     pinned = pinned_addresses(desired)
+    moved = moved_addresses(desired)
     for asset in snap.assets:
         asset_id = asset["assetId"]
         if is_root_asset(asset):
             info.root_id = asset_id
             continue
-        address = asset_address(asset, stack, pinned)
+        address = asset_address(asset, stack, pinned, moved)
         if address is None:
             continue
         if address.startswith(AGENT_PREFIX):
@@ -219,9 +232,10 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         # an asset depends on its managed asset type: the type can only be deleted after its assets
         type_dep = type_address.get(str(attrs.get("type")))
         deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
+        moved_from = _moved_from(asset, stack, address)
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
-                                              adopt=_key_of(asset, stack) is None,
-                                              prevent_destroy=PREVENT_DESTROY in attrs)
+                                              adopt=_key_of(asset, stack) is None or moved_from is not None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs, moved_from=moved_from)
         yield
 
     for asset_id, address in info.agent_address.items():
@@ -231,10 +245,11 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             continue
         attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")), asset.get("description"))
         precondition = f"{etag_of(agent)}/{etag_of(asset)}"
+        moved_from = _moved_from(asset, stack, address)
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
-                                              adopt=_key_of(asset, stack) is None,
-                                              prevent_destroy=PREVENT_DESTROY in attrs)
+                                              adopt=_key_of(asset, stack) is None or moved_from is not None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs, moved_from=moved_from)
         yield
     add_data_sources(state, info, snap.dscs)
 

@@ -33,6 +33,7 @@ from provisioner.providers.insights_hub.live import (
     unmanaged_lookalikes,
 )
 from provisioner.providers.insights_hub.operations import Operations
+from provisioner.providers.lifecycle import moved_addresses
 from provisioner.providers.lookalikes import Lookalikes, flag_duplicates, flag_unmanaged_children
 
 JSONDict = dict[str, Any]
@@ -123,6 +124,7 @@ class InsightsHubProvider:
         observed = await self.lease.observe()
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
         pinned = pinned_addresses(desired)
+        moved = moved_addresses(desired)
         agent_names = {r.attrs.get("name") for r in desired if r.kind == kinds.AGENT}
         dsc_reads: dict[str, asyncio.Task[JSONDict | None]] = {}
 
@@ -132,7 +134,7 @@ class InsightsHubProvider:
 
         def dsc_reads_of_assets(page: list[JSONDict]) -> None:
             for asset in live_assets(page):
-                address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
+                address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned, moved)
                 if address is not None and address.startswith(AGENT_PREFIX):
                     start_dsc_read(asset["assetId"])
 

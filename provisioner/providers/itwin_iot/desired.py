@@ -8,7 +8,7 @@ from provisioner.config.schema import GeoPoint, ProjectConfig
 from provisioner.model import Resource
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot.normalize import blank, coordinate
-from provisioner.providers.lifecycle import with_lifecycle
+from provisioner.providers.lifecycle import with_lifecycle, with_moves
 
 JSONDict = dict[str, Any]
 
@@ -43,4 +43,4 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
                 saddr = f"{daddr}.sensors.{skey}"
                 sensor_resource = Resource(saddr, kinds.SENSOR, attrs, (daddr,), sensor.protect, sensor.id)
                 found.append(with_lifecycle(sensor_resource, sensor.lifecycle))
-    return found
+    return with_moves(found, config.moved)

@@ -16,6 +16,7 @@ from provisioner.model import Deferred, LiveResource, LiveState, Resource, Unman
 from provisioner.providers.fingerprint import fingerprint
 from provisioner.providers.itwin_iot import identity, kinds
 from provisioner.providers.itwin_iot import normalize as norm
+from provisioner.providers.lifecycle import moved_addresses
 from provisioner.providers.lookalikes import Lookalikes
 from provisioner.providers.marker import PREVENT_DESTROY, parse_ref_id
 
@@ -57,6 +58,7 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
     stays identified by its pin.
     """
     pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
+    moved = moved_addresses(desired)
     by_node = {ids[0]: address_of([key]) for key, ids in identity.marked_nodes(devices, stack).items()}
     node_of_connection: dict[str, str] = {}
     for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
@@ -66,6 +68,7 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
                 continue
             address: str | None = None
             adopt = False
+            moved_from: str | None = None
             if depth == 1:
                 address = by_node.get(str(entity.get("id")))
             else:
@@ -75,6 +78,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
                     owner = node_of_connection.get(address_of(parsed[1][:1]))
                     if owner is not None and owner != identity.node_of(entity):
                         continue  # under a twin node, which is reported unmanaged
+                    if address in moved:  # renamed by `moved:`: the update re-keys its refId
+                        moved_from, address, adopt = address, moved[address], True
             if address is None and (kind, entity.get("id")) in pinned:
                 address, adopt = pinned[(kind, entity["id"])], depth > 1
             if address is None:
@@ -91,7 +96,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             attrs = _ATTRS[kind](entity)
             state.managed[address] = LiveResource(address, kind, attrs, str(entity["id"]),
                                                   Deferred(entity_hash, entity), deps, adopt=adopt,
-                                                  prevent_destroy=PREVENT_DESTROY in attrs)
+                                                  prevent_destroy=PREVENT_DESTROY in attrs,
+                                                  moved_from=moved_from)
             yield
 
 
