@@ -10,6 +10,10 @@ from __future__ import annotations
 _PROTECT = "true: apply never deletes or replaces this object (a plan that would is refused)."
 _LIFECYCLE = ("How apply treats the existing object: {ignore_changes: [paths whose live value is kept], "
               "prevent_destroy: true (recorded in the owner marker)}.")
+_EXTERNAL = ("true: the type belongs to another stack (or to nobody): read, referenced and checked against "
+             "what is declared here, never written.")
+_TAKE_OVER = ("The stack whose owner marker the live type carries: this stack takes the type over (an "
+              "explicit hand-over; without it declaring another stack's type is a plan error).")
 _PIN = "Pin an existing object by its server id to adopt it into this stack (no hand-written id needed)."
 _UNIT = "Unit text shown in the vendor UI (at most 32 characters, no ')."
 _VAR_TYPE = "Data type: BOOLEAN, INT, LONG, DOUBLE, STRING, TIMESTAMP or BIG_STRING."
@@ -89,6 +93,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "category": "`dynamic` (time series) or `static` (values set on the asset).",
         "description": _DESCRIPTION,
         "variables": "The variables by name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64): at least one.",
+        "external": _EXTERNAL,
+        "take_over_from": _TAKE_OVER,
         "protect": _PROTECT,
         "lifecycle": _LIFECYCLE,
     },
@@ -107,6 +113,8 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "aspects": "Aspect name -> aspect type (a project type's name or a full id).",
         "variables": "The type's own variables by name (no quality_code, no BIG_STRING).",
         "instantiable": "false: the type only serves as a parent of other types (default true).",
+        "external": _EXTERNAL,
+        "take_over_from": _TAKE_OVER,
         "protect": _PROTECT,
         "lifecycle": _LIFECYCLE,
     },

@@ -201,6 +201,8 @@ class AspectType(Model):
     category: Literal["static", "dynamic"]
     description: str | None = None
     variables: Annotated[dict[str, AspectVariable], Field(min_length=1)]
+    external: bool = False
+    take_over_from: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")] | None = None
     protect: bool = False
     lifecycle: Lifecycle | None = None
 
@@ -223,6 +225,8 @@ class AssetType(Model):
     aspects: dict[str, str] = Field(default_factory=dict)
     variables: dict[str, AssetTypeVariable] = Field(default_factory=dict)
     instantiable: bool = True
+    external: bool = False
+    take_over_from: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")] | None = None
     protect: bool = False
     lifecycle: Lifecycle | None = None
 

@@ -49,6 +49,9 @@ class Resource:
     owner marker of their own (an agent's mappings) that the configuration does not declare are
     this stack's to delete; without it they are unmanaged and left alone. `moved_from`: earlier
     addresses of this object (`moved:`), whose live owner markers the provider reads as this one.
+    `external`: declared to be used, not owned (a type another stack owns): the provider checks the
+    live object against it, the plan never creates, changes or deletes it. `take_over_from`: the
+    stack whose owner marker the live object may carry and that hands it over to this one.
     """
 
     address: str
@@ -61,6 +64,8 @@ class Resource:
     prevent_destroy: bool = False
     prune_children: bool = False
     moved_from: tuple[str, ...] = ()
+    external: bool = False
+    take_over_from: str | None = None
 
 
 class Deferred:

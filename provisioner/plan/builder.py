@@ -164,6 +164,8 @@ class _Builder:
         self.kinds = {f"{p}.{k}": spec for p, prov in providers.items() for k, spec in prov.kinds.items()}
         self.wanted: dict[str, Resource] = {}
         for resource in desired:
+            if resource.external:
+                continue  # used, not owned: the provider checked it against the live object
             if resource.address in self.wanted:
                 raise ProvisionError(f"{resource.address}: defined more than once in the desired state")
             self.wanted[resource.address] = resource

@@ -59,7 +59,8 @@ class _Resolver:
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
             type_id, name = f"{self.tenant}.{ref}", ref
-        return type_id, (f"insights_hub.aspect_types.{name}" if name in self.hub.aspect_types else None)
+        owned = name in self.hub.aspect_types and not self.hub.aspect_types[name].external
+        return type_id, (f"insights_hub.aspect_types.{name}" if owned else None)
 
     def asset_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an asset type name, id or built-in."""
@@ -68,7 +69,8 @@ class _Resolver:
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
             type_id, name = f"{self.tenant}.{ref}", ref
-        return type_id, (f"insights_hub.asset_types.{name}" if name in self.hub.asset_types else None)
+        owned = name in self.hub.asset_types and not self.hub.asset_types[name].external
+        return type_id, (f"insights_hub.asset_types.{name}" if owned else None)
 
     @staticmethod
     def parent(ref: str | AssetRef) -> str:
@@ -162,7 +164,9 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
         attrs: JSONDict = {"category": aspect_type.category, "description": aspect_type.description,
                            "variables": {n: _variable(v) for n, v in aspect_type.variables.items()}}
         found.append(with_lifecycle(Resource(f"insights_hub.aspect_types.{name}", kinds.ASPECT_TYPE, attrs,
-                                             protect=aspect_type.protect), aspect_type.lifecycle))
+                                             protect=aspect_type.protect, external=aspect_type.external,
+                                             take_over_from=aspect_type.take_over_from),
+                                    aspect_type.lifecycle))
     for name, asset_type in hub.asset_types.items():
         parent_id, parent_dep = res.asset_type(asset_type.parent)
         aspects = {a: res.aspect_type(t) for a, t in asset_type.aspects.items()}
@@ -172,7 +176,8 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
                  "variables": {n: _variable(v) for n, v in asset_type.variables.items()}}
         deps = _deps(parent_dep, *(d for _, d in aspects.values()))
         type_resource = Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
-                                 asset_type.protect)
+                                 asset_type.protect, external=asset_type.external,
+                                 take_over_from=asset_type.take_over_from)
         found.append(with_lifecycle(type_resource, asset_type.lifecycle))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
     earlier = {m.to: m.from_ for m in config.moved}

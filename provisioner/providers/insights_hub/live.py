@@ -14,7 +14,7 @@ from typing import Any
 
 from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
-from provisioner.providers.insights_hub import kinds
+from provisioner.providers.insights_hub import external, kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
 from provisioner.providers.lifecycle import moved_addresses
@@ -50,11 +50,14 @@ class Snapshot:
 
 @dataclass(slots=True)
 class Interpretation:
-    """Which live object is which address, plus the root asset id."""
+    """Which live object is which address, plus the root asset id, the external types found and
+    the ownership problems that stop the plan."""
 
     root_id: str | None = None
     asset_address: dict[str, str] = field(default_factory=dict)
     agent_address: dict[str, str] = field(default_factory=dict)
+    externals: set[str] = field(default_factory=set)  # external types found live
+    problems: list[str] = field(default_factory=list)  # what makes the plan impossible (`external`)
 
 
 def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
@@ -191,12 +194,25 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
                 continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
-            found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            want = wanted.get(declared)
+            found = f"insights_hub.{key}" if key else (declared if want is not None else None)
+            owner = split_description(obj.get("description"))[1]
+            if want is not None and want.external:
+                info.problems.extend(external.mismatches(declared, kind, want.attrs, obj))
+                info.externals.add(declared)
+                found = None
+            elif found is not None and not key and owner is not None \
+                    and owner != (want.take_over_from if want is not None else None):
+                info.problems.append(external.owned_elsewhere(declared, str(obj["id"]), owner))
+                found = None
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
             typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
             type_address[obj["id"]] = found
+    for address, resource in sorted(wanted.items()):
+        if resource.external and address not in info.externals:
+            info.problems.append(external.missing(address, resource.address.rsplit(".", 1)[-1]))
     for kind, obj, address, adopt in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:

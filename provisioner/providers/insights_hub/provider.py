@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
@@ -164,6 +165,9 @@ class InsightsHubProvider:
             state = LiveState()
             wanted = {r.address: r for r in desired}
             await run_sliced(self._interpret_steps(snap, wanted, info, state))
+            if info.problems:
+                raise ProvisionError("\n".join(["the configuration's types cannot be planned:",
+                                                 *(f"  {p}" for p in info.problems)]))
             answers = await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
         except BaseException:
             for task in dsc_reads.values():
