@@ -63,10 +63,9 @@ def check_moved(checker: Checker) -> None:
             checker.error("a type cannot be moved: its id is <tenant>.<name>, which never changes; declare "
                           "the new type and move the assets over", (*path, "from"), source)
             continue
-        itwin_top = source.startswith("itwin_iot.") and ".devices." not in source
         if not source.startswith(_MOVABLE) or ".mappings." in source or ".event_mappings." in source \
-                or source.endswith(".data_sources") or itwin_top:
-            checker.error("only assets, agents, and iTwin devices and sensors can be moved",
+                or source.endswith(".data_sources"):
+            checker.error("only assets, agents, and iTwin connections, devices and sensors can be moved",
                           (*path, "from"), source)
             continue
         if source in declared:

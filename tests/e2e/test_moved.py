@@ -1,4 +1,4 @@
-"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object.
+"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object (asset, agent, sensor, connection).
 
 The quickstart is applied, then its motor asset, its agent and one iTwin sensor get new keys with
 `moved:` blocks: the plan shows each as moved (an update that rewrites the owner marker, no
@@ -106,3 +106,29 @@ def test_a_moved_block_from_an_address_still_declared_is_an_error(tmp_path: Path
     message = str(error.value)
     assert f"{HUB}.assets.acme-motor is still declared" in message and "moved.yaml:2:" in message
     assert "a type cannot be moved" in message
+
+
+async def test_a_moved_connection_keeps_its_node_and_everything_under_it(
+        tmp_path: Path, quickstart: Project, sandbox: Sandbox) -> None:
+    async with open_session(quickstart.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
+    before = await server_ids(quickstart, sandbox)
+    project_dir = copy_example("quickstart", tmp_path / "north-sector")
+    itwin = project_dir / "itwin-iot.yaml"
+    itwin.write_text(itwin.read_text().replace("    north:\n", "    north-sector:\n"))
+    (project_dir / "moved.yaml").write_text(
+        "moved:\n  - {from: itwin_iot.connections.north, to: itwin_iot.connections.north-sector}\n")
+    project = load_project(project_dir)
+    plan = await plan_of(project, sandbox)
+    old = {a: i for a, i in before.items() if a.startswith("itwin_iot.connections.north.")
+           or a == "itwin_iot.connections.north"}
+    assert {c.action for c in plan.changes} == {Action.UPDATE}
+    assert {c.moved_from for c in plan.changes} == set(old)
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
+    after = await server_ids(project, sandbox)
+    assert sorted(i for a, i in after.items() if a.startswith("itwin_iot.")) == sorted(old.values())
+    again = await plan_of(project, sandbox)
+    assert not again.has_changes, [c.address for c in again.changes]

@@ -60,6 +60,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
     pinned = {(r.kind, r.pinned_id): r.address for r in desired if r.pinned_id}
     moved = moved_addresses(desired)
     by_node = {ids[0]: address_of([key]) for key, ids in identity.marked_nodes(devices, stack).items()}
+    renamed = {node: moved[address] for node, address in by_node.items() if address in moved}
+    by_node.update(renamed)
     node_of_connection: dict[str, str] = {}
     for entities, depth in ((nodes, 1), (devices, 2), (sensors, 3)):
         kind = _KIND_BY_DEPTH[depth]
@@ -71,6 +73,8 @@ def interpret_steps(nodes: list[JSONDict], devices: list[JSONDict], sensors: lis
             moved_from: str | None = None
             if depth == 1:
                 address = by_node.get(str(entity.get("id")))
+                if str(entity.get("id")) in renamed:  # `moved:`: the update re-keys its marker
+                    moved_from, adopt = next(a for a, b in moved.items() if b == address), True
             else:
                 parsed = parse_ref_id((entity.get("props") or {}).get("SERIAL_NO"))
                 if parsed is not None and parsed[0] == stack and len(parsed[1]) == depth:
