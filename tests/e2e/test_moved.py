@@ -1,4 +1,4 @@
-"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object (asset, agent, sensor, connection).
+"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object (any kind but types).
 
 The quickstart is applied, then its motor asset, its agent and one iTwin sensor get new keys with
 `moved:` blocks: the plan shows each as moved (an update that rewrites the owner marker, no
