@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from provisioner.model import Action, Change, LiveState
 from provisioner.providers.insights_hub import kinds
-from provisioner.providers.insights_hub.data_loss import Usage, losses_of
+from provisioner.providers.insights_hub.data_loss import Context, Usage, losses_of
 
 ASSET_TYPES = [
     {"id": "t.Engine", "name": "Engine", "parentTypeId": "core.basicasset",
@@ -31,7 +31,7 @@ def test_removing_a_variable_and_changing_a_unit_are_losses_adding_one_is_not() 
     after = {"category": "dynamic", "variables": {"T": {"type": "DOUBLE", "unit": "K"}, "N": {"type": "INT"}}}
     change = Change(Action.UPDATE, "insights_hub.aspect_types.Env", kinds.ASPECT_TYPE,
                     {"category": "dynamic", "variables": VARS}, after, server_id="t.Env")
-    losses = losses_of(change, USAGE, [], LiveState())
+    losses = losses_of(change, Context.of(USAGE, [], LiveState()))
     assert losses == (
         "history of variable H on 6 assets of types Engine, Pump (variable removed or renamed)",
         "history of variable T on 6 assets of types Engine, Pump: unit C -> K, stored values are relabelled, "
@@ -39,4 +39,4 @@ def test_removing_a_variable_and_changing_a_unit_are_losses_adding_one_is_not() 
     grown = Change(Action.UPDATE, "insights_hub.aspect_types.Env", kinds.ASPECT_TYPE,
                    {"category": "dynamic", "variables": VARS},
                    {"category": "dynamic", "variables": {**VARS, "N": {"type": "INT"}}}, server_id="t.Env")
-    assert losses_of(grown, USAGE, [], LiveState()) == ()
+    assert losses_of(grown, Context.of(USAGE, [], LiveState())) == ()

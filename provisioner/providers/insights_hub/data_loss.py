@@ -139,8 +139,29 @@ def _fed(attrs: Mapping[str, Any]) -> tuple[str, str, str]:
     return str(attrs.get("asset")), str(attrs.get("aspect")), str(attrs.get("variable"))
 
 
-def losses_of(change: Change, usage: Usage, desired: Sequence[Resource], live: LiveState) -> tuple[str, ...]:
+@dataclass(frozen=True)
+class Context:
+    """What `losses_of` looks up, indexed once per plan: the mappings per live agent and the
+    (asset, aspect, variable) targets the configuration's mappings feed."""
+
+    usage: Usage
+    mappings_per_agent: Mapping[str, int]
+    fed: frozenset[tuple[str, str, str]]
+
+    @classmethod
+    def of(cls, usage: Usage, desired: Sequence[Resource], live: LiveState) -> Context:
+        per_agent: dict[str, int] = {}
+        for address, resource in live.managed.items():
+            if resource.kind == kinds.MAPPING:
+                agent = address.split(".mappings.", 1)[0]
+                per_agent[agent] = per_agent.get(agent, 0) + 1
+        fed = frozenset(_fed(r.attrs) for r in desired if r.kind == kinds.MAPPING)
+        return cls(usage, per_agent, fed)
+
+
+def losses_of(change: Change, context: Context) -> tuple[str, ...]:
     """What `change` destroys; empty when it destroys nothing."""
+    usage = context.usage
     found: list[str] = []
     gone = change.action in (Action.DELETE, Action.REPLACE)
     if change.kind == kinds.ASPECT_TYPE and change.action is not Action.CREATE:
@@ -150,15 +171,13 @@ def losses_of(change: Change, usage: Usage, desired: Sequence[Resource], live: L
     elif change.kind == kinds.ASSET and gone:
         found = [f"time series of asset {_name(change)} ({change.server_id}), every aspect"]
     elif change.kind == kinds.AGENT and gone:
-        mappings = sum(1 for a, r in live.managed.items()
-                       if r.kind == kinds.MAPPING and a.startswith(f"{change.address}.mappings."))
+        mappings = context.mappings_per_agent.get(change.address, 0)
         found = [f"agent {_name(change)} ({change.server_id}): its onboarding, data source configuration "
                  f"and {mappings} data point mapping{'' if mappings == 1 else 's'}; data the device has "
                  "not yet sent is lost and the device must be onboarded again"]
     elif change.kind == kinds.MAPPING and change.action is Action.DELETE and change.before:
         target = _fed(change.before)
-        still_fed = any(r.kind == kinds.MAPPING and _fed(r.attrs) == target for r in desired)
-        if not still_fed:
+        if target not in context.fed:
             asset, aspect, variable = target
             found = [f"variable {variable} of aspect {aspect} on {asset} receives nothing: data point "
                      f"{change.before.get('data_point')} was its only mapping"]

@@ -15,6 +15,7 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.data_loss import Context as LossContext
 from provisioner.providers.insights_hub.data_loss import Usage, losses_of
 from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
@@ -208,8 +209,9 @@ class InsightsHubProvider:
         change that destroys stored data names what it destroys (`data_loss`); a create of an asset
         or agent with the name and parent of an unmanaged one is marked `duplicate_of` it."""
         result = []
+        context = LossContext.of(self.usage, self._resources, live)
         for change in changes:
-            lost_data = losses_of(change, self.usage, self._resources, live)
+            lost_data = losses_of(change, context)
             if lost_data:
                 change = replace(change, data_loss=(*change.data_loss, *lost_data), data_destructive=True)
             if change.kind == kinds.DATA_SOURCES and change.action is not Action.DELETE:

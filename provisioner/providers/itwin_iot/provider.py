@@ -65,10 +65,16 @@ class ItwinIotProvider:
         of a connection or device named like an unmarked one (under the same node) is marked
         `duplicate_of` it."""
         result = []
+        under: dict[str, list[str]] = {}  # sensor addresses by each address they sit under (and their own)
+        if any(c.action in (Action.DELETE, Action.REPLACE) for c in changes):
+            for address, resource in live.managed.items():
+                if resource.kind == kinds.SENSOR:
+                    parts = address.split(".")
+                    for end in (3, 5, 7):  # connection, device, sensor
+                        under.setdefault(".".join(parts[:end]), []).append(address)
         for change in changes:
             if change.action in (Action.DELETE, Action.REPLACE):
-                sensors = sorted(a for a, r in live.managed.items() if r.kind == kinds.SENSOR
-                                 and (a == change.address or a.startswith(f"{change.address}.")))
+                sensors = sorted(under.get(change.address, ()))
                 shown = ", ".join(a.rsplit(".", 1)[-1] for a in sensors[:10])
                 shown += " …" if len(sensors) > 10 else ""
                 what = kinds.KIND_NAMES.get(change.kind, change.kind)
