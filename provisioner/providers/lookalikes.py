@@ -43,17 +43,20 @@ class Lookalikes:
         return self.by_identity.get((kind, name, parent_id))
 
 
-def flag_unmanaged_children(changes: Sequence[Change], lookalikes: Lookalikes) -> list[Change]:
-    """`changes` with each delete or replace that the service cascades to unmanaged objects marked
-    with them (`Change.unmanaged_children`, also named as data loss)."""
+def flag_unmanaged_children(changes: Sequence[Change], lookalikes: Lookalikes, *,
+                            cascades: bool = True) -> list[Change]:
+    """`changes` with each delete or replace that would take unmanaged objects along marked with
+    them (`Change.unmanaged_children`); where the service `cascades`, they are named as data loss
+    too (where it refuses instead, the delete would fail: the mark says why before apply)."""
     result = []
     for change in changes:
         under = lookalikes.children.get(change.server_id or "") if change.action in _GONE else None
         if under:
             losses = tuple(f"unmanaged {child}, not made by this stack, is deleted with it"
-                           for child in under)
+                           for child in under) if cascades else ()
             change = replace(change, unmanaged_children=(*change.unmanaged_children, *under),
-                             data_loss=(*change.data_loss, *losses), data_destructive=True)
+                             data_loss=(*change.data_loss, *losses),
+                             data_destructive=change.data_destructive or bool(losses))
         result.append(change)
     return result
 

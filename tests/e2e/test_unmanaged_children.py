@@ -222,3 +222,27 @@ async def test_a_forged_plan_file_is_refused_with_nothing_written(
     honest = tmp_path / "honest.json"
     write_plan(plan, honest, config_digest="sha256:x", stack=project.config.stack)
     await saved_apply(project, sandbox, honest, ApplyOptions(force=True, allow_data_loss=True))
+
+
+async def test_an_asset_with_a_hand_made_child_is_not_planned_for_a_plain_delete(
+        tmp_path: Path, sandbox: Sandbox) -> None:
+    project_dir = copy_example("quickstart", tmp_path / "spare")
+    hub = project_dir / "insights-hub.yaml"
+    spare = "    spare: {name: Spare, type: core.basicasset, parent: plant}\n"
+    hub.write_text(hub.read_text().replace("  agents:\n", spare + "\n  agents:\n"))
+    await apply(load_project(project_dir), sandbox)
+    async with open_session(load_project(project_dir).config, transport=sandbox.transport()) as session:
+        _, live = await make_plan(session)
+        assert session.hub is not None
+        parent = live[HUB].managed[f"{HUB}.assets.spare"].server_id
+        shelf = {"name": "Shelf", "typeId": "core.basicasset", "parentId": parent}
+        child = await session.hub.create_asset(shelf)
+    hub.write_text(hub.read_text().replace(spare, ""))
+    plan = await plan_of(load_project(project_dir), sandbox)
+    [delete] = plan.changes
+    assert delete.address == f"{HUB}.assets.spare" and delete.action is Action.DELETE
+    assert [f"asset 'Shelf' ({child['assetId']})" in c for c in delete.unmanaged_children] == [True]
+    async with open_session(load_project(project_dir).config, transport=sandbox.transport()) as session:
+        with pytest.raises(UnsafePlanError) as refused:
+            await apply_plan(session, plan, ApplyOptions(allow_data_loss=True))
+    assert "the service will not delete with its parent" in str(refused.value)

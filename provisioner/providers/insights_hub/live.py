@@ -370,7 +370,9 @@ def unmanaged_lookalikes(assets: Sequence[JSONDict], agents: Sequence[JSONDict],
         if asset_id in info.asset_address or asset_id in info.agent_address or asset_id == info.root_id:
             continue
         what = "agent" if asset_id in agent_ids else "asset"
-        found.add_child(asset.get("parentId"), f"{what} {asset.get('name')!r} ({asset_id})")
+        text = (f"{what} {asset.get('name')!r} ({asset_id}), which the service will not delete with its "
+                "parent: move or delete it first")
+        found.add_child(asset.get("parentId"), text)
         if split_description(asset.get("description"))[1] is not None:
             continue  # another stack's: its marker is not lost
         kind = kinds.AGENT if asset_id in agent_ids else kinds.ASSET

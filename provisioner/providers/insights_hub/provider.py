@@ -234,7 +234,9 @@ class InsightsHubProvider:
             found = live.managed.get(parent)
             return found.server_id if found is not None else None
 
-        return flag_unmanaged_children(flag_duplicates(result, self.lookalikes, parent_of), self.lookalikes)
+        # the service refuses to delete an asset with children (vendor delete guard): no cascade
+        flagged = flag_duplicates(result, self.lookalikes, parent_of)
+        return flag_unmanaged_children(flagged, self.lookalikes, cascades=False)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         """Re-read one object's etag (or hash); None when it is gone."""
