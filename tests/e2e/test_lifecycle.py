@@ -87,8 +87,10 @@ async def test_prevent_destroy_survives_removing_the_block(tmp_path: Path, sandb
     hub, itwin = project / "insights-hub.yaml", project / "itwin-iot.yaml"
     edit(hub, "  agents:\n", SPARE_BLOCK + "\n  agents:\n")
     edit(itwin, TILT_LINE, TILT_LINE + "              lifecycle: {prevent_destroy: true}\n")
+    north = "      name: North Sector\n"
+    edit(itwin, north, north + "      lifecycle: {prevent_destroy: true}\n")
     await apply(load_project(project), sandbox)
-    assert not (await plan_of(load_project(project), sandbox)).has_changes
+    assert not (await plan_of(load_project(project), sandbox)).has_changes  # the flags are in the markers
 
     # the block goes: the live markers still say prevent_destroy
     edit(hub, SPARE_BLOCK, "")
