@@ -23,6 +23,7 @@ from provisioner.pipeline import DEFAULT_PARALLELISM, ApplyOptions, apply_plan, 
 from provisioner.plan import Plan, SavedPlan, read_plan
 from provisioner.plan.planfile_binding import check_target
 from provisioner.plan.planfile_target import project_of, relative_project, target_of
+from provisioner.plan.signature import verify_plan_file
 from provisioner.render import plan_view, render_report_json, render_report_text
 from provisioner.render.text import paint
 from provisioner.session import config_digest, make_plan, open_session
@@ -85,6 +86,12 @@ def _project_dir(planfile: str, header: SavedPlan, project_dir: str | None) -> s
               help="Changes in flight at once (each platform is also capped by its `concurrency`).")
 @click.option("--force", is_flag=True, help="Apply even when updates/deletes exceed the safety thresholds.")
 @click.option("--allow-data-loss", is_flag=True, help="Allow deletes and replaces that destroy time series.")
+@click.option("--allow-destroy", "allow_destroy", multiple=True, metavar="ADDRESS",
+              help="Allow deleting or replacing ADDRESS although its lifecycle.prevent_destroy says no.")
+@click.option("--allow-duplicate-names", is_flag=True,
+              help="Create objects although an unmanaged one with the same name and parent exists.")
+@click.option("--delete-unmanaged-children", is_flag=True,
+              help="Allow deletes that the service cascades to objects this stack did not create.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
               help="Format of the final report.")
 @click.option("--lock-timeout", "lock_timeout", default="2m", show_default=True, callback=duration_callback,
@@ -105,7 +112,8 @@ def _project_dir(planfile: str, header: SavedPlan, project_dir: str | None) -> s
 @no_color_option
 def apply(source: str, project_dir: str | None, env: str | None, variables: tuple[str, ...],
           var_files: tuple[str, ...], targets: tuple[str, ...], excludes: tuple[str, ...], yes: bool,
-          parallelism: int, force: bool, allow_data_loss: bool, fmt: str, lock_timeout: float,
+          parallelism: int, force: bool, allow_data_loss: bool, allow_destroy: tuple[str, ...],
+          allow_duplicate_names: bool, delete_unmanaged_children: bool, fmt: str, lock_timeout: float,
           max_duration: float | None, group_by: str | None, canary: int, max_failures: float | None,
           wave_size: int) -> None:
     """Plan and apply a project directory, or execute a saved plan file exactly.
@@ -130,6 +138,8 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
                      target_of(project.config, env=env, project=relative_project(directory, source)),
                      config_digest(project.config), directory=directory)
     options = ApplyOptions(parallelism=parallelism, force=force, allow_data_loss=allow_data_loss,
+                           allow_destroy=allow_destroy, allow_duplicate_names=allow_duplicate_names,
+                           delete_unmanaged_children=delete_unmanaged_children,
                            journal_dir=Path(directory))  # the journal is DIR/.provision/journal.jsonl
     options.deadline, options.rollout = deadline, rollout
     journal, interrupted = report_interrupted(directory)
@@ -138,6 +148,7 @@ def apply(source: str, project_dir: str | None, env: str | None, variables: tupl
         async with open_session(project.config) as session:
             set_lock_timeout(session.providers, lock_timeout, lambda note: click.echo(note, err=True))
             if saved:
+                verify_plan_file(source)  # with PROVISION_PLAN_KEY set: FILE.sig must match
                 kinds = {k for p in session.providers.values() for k in p.kinds}
                 loaded = read_plan(source, platforms=set(session.providers), kinds=kinds)
                 if loaded.stack != project.config.stack:

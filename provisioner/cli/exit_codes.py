@@ -19,7 +19,8 @@ TABLE: tuple[tuple[int, str], ...] = (
     (CHANGES, "changes present (`plan --detailed-exitcode`; `check`: data not flowing)"),
     (PARTIAL, "partial apply: some changes applied, some failed or were skipped"),
     (STALE_PLAN, "stale plan: a saved plan's objects or configuration changed since; nothing written"),
-    (UNSAFE_PLAN, "unsafe plan: thresholds, data loss or protect refused it; nothing written"),
+    (UNSAFE_PLAN, "unsafe plan: thresholds, data loss, protect or a forged plan file refused it; "
+                  "nothing written"),
     (AUTHENTICATION, "authentication: credentials rejected (HTTP 401/403 or the token request)"),
     (LOCK_HELD, "lock held: another apply of the stack holds its lease (`--lock-timeout`, `unlock`)"),
     (DEADLINE, "deadline reached: `apply --max-duration` left changes not started; run again to finish"),
@@ -36,12 +37,13 @@ def code_for(exc: BaseException, default: int) -> int:
     # imported here: the CLI's start-up imports no provider or pipeline code
     from provisioner.apply.preconditions import StalePlanError
     from provisioner.pipeline import UnsafePlanError
+    from provisioner.plan.signature import PlanSignatureError
     from provisioner.providers.http.errors import AuthError, ForbiddenError
     from provisioner.providers.insights_hub.lease import LeaseHeldError, UnlockRefusedError
 
     by_type: tuple[tuple[tuple[type[BaseException], ...], int], ...] = (
         ((StalePlanError,), STALE_PLAN),
-        ((UnsafePlanError,), UNSAFE_PLAN),
+        ((UnsafePlanError, PlanSignatureError), UNSAFE_PLAN),
         ((AuthError, ForbiddenError), AUTHENTICATION),
         ((LeaseHeldError, UnlockRefusedError), LOCK_HELD),
     )

@@ -13,6 +13,7 @@ from provisioner.cli.output import no_color_option, terminal_width, use_color
 from provisioner.cli.project_options import load_project_from_cli, project_options, target_options
 from provisioner.plan import Plan, write_plan
 from provisioner.plan.planfile_target import apply_command, relative_project, target_of
+from provisioner.plan.signature import sign_plan_file
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.session import config_digest, make_plan, open_session
 
@@ -57,6 +58,7 @@ def plan(directory: str, env: str | None, variables: tuple[str, ...], var_files:
         target = target_of(project.config, env=env, project=relative_project(directory, out))
         write_plan(result, out, config_digest=config_digest(project.config), stack=project.config.stack,
                    target=target)
+        sign_plan_file(out)  # with PROVISION_PLAN_KEY set: FILE.sig, which apply checks
         # the plan file names its project (relative to itself): the hint needs no --project
         click.echo(f"Plan saved to {out}; apply it with: {apply_command(out, env, variables, var_files)}",
                    err=True)

@@ -8,6 +8,12 @@ of the schema's properties have a description.
 from __future__ import annotations
 
 _PROTECT = "true: apply never deletes or replaces this object (a plan that would is refused)."
+_LIFECYCLE = ("How apply treats the existing object: {ignore_changes: [paths whose live value is kept], "
+              "prevent_destroy: true (recorded in the owner marker)}.")
+_EXTERNAL = ("true: the type belongs to another stack (or to nobody): read, referenced and checked against "
+             "what is declared here, never written.")
+_TAKE_OVER = ("The stack whose owner marker the live type carries: this stack takes the type over (an "
+              "explicit hand-over; without it declaring another stack's type is a plan error).")
 _PIN = "Pin an existing object by its server id to adopt it into this stack (no hand-written id needed)."
 _UNIT = "Unit text shown in the vendor UI (at most 32 characters, no ')."
 _VAR_TYPE = "Data type: BOOLEAN, INT, LONG, DOUBLE, STRING, TIMESTAMP or BIG_STRING."
@@ -24,11 +30,20 @@ _PARENT = ("Where it sits: `root` (the tenant's root asset, the default), the ke
            "project, or {id: <32-hex asset id>} outside it.")
 
 FIELD_DOCS: dict[str, dict[str, str]] = {
+    "Lifecycle": {
+        "ignore_changes": ("Attribute paths (`description`, `location`, `variables.SerialNo`) whose live "
+                           "value is kept and never diffed: an operator's edit survives apply."),
+        "prevent_destroy": ("true: apply refuses to delete or replace the object, also after this block "
+                            "is removed (the flag lives in the owner marker); `--allow-destroy ADDRESS` "
+                            "lifts it."),
+    },
     "ProjectConfig": {
         "stack": "Ownership scope: stamped on every object this project manages (1-32 of A-Z a-z 0-9 _ -).",
         "platforms": "How to reach each platform: endpoints, credentials, rate limits.",
         "insights_hub": "Siemens Insights Hub resources: aspect types, asset types, assets and agents.",
         "itwin_iot": "Bentley iTwin IoT resources: connections with their devices and sensors.",
+        "moved": ("Key renames: [{from: ADDRESS, to: ADDRESS}]; the object keeps its server id and "
+                  "history, only its key (owner marker) changes. May stay forever."),
     },
     "Platforms": {
         "insights_hub": "The Insights Hub tenant: tenant, gateway or region, auth, rate_limits.",
@@ -78,7 +93,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "category": "`dynamic` (time series) or `static` (values set on the asset).",
         "description": _DESCRIPTION,
         "variables": "The variables by name ([a-zA-Z_][a-zA-Z0-9_]*, at most 64): at least one.",
+        "external": _EXTERNAL,
+        "take_over_from": _TAKE_OVER,
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "AspectVariable": {
         "type": _VAR_TYPE,
@@ -95,7 +113,10 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "aspects": "Aspect name -> aspect type (a project type's name or a full id).",
         "variables": "The type's own variables by name (no quality_code, no BIG_STRING).",
         "instantiable": "false: the type only serves as a parent of other types (default true).",
+        "external": _EXTERNAL,
+        "take_over_from": _TAKE_OVER,
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "AssetTypeVariable": {
         "type": _VAR_TYPE,
@@ -127,6 +148,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "twin_type": "`performance` or `simulation` digital twin.",
         "id": _PIN,
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "Agent": {
         "name": "The agent's name in the vendor UI (at most 128 characters, unique in the project).",
@@ -138,7 +160,11 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "mappings": "Data point -> asset aspect variable mappings.",
         "event_mappings": "Which events go to which asset (at most 50 per agent, 5 per event type).",
         "id": _PIN,
+        "prune_mappings": ("true: mappings and event mappings on this agent that the configuration does "
+                           "not declare are deleted; false (default): they are listed as unmanaged and "
+                           "left alone."),
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "DataSource": {
         "description": "Free text (at most 256 characters).",
@@ -172,6 +198,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "notes": _NOTES,
         "devices": "Devices by key, each with its sensors.",
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "Device": {
         "name": "The device's name shown in iTwin IoT.",
@@ -181,6 +208,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "sensors": "Sensors by key.",
         "id": _PIN,
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "Sensor": {
         "name": "The sensor's name shown in iTwin IoT.",
@@ -190,6 +218,7 @@ FIELD_DOCS: dict[str, dict[str, str]] = {
         "metrics": "The sensor's metrics with their units (a generic sensor needs them at creation).",
         "id": _PIN,
         "protect": _PROTECT,
+        "lifecycle": _LIFECYCLE,
     },
     "GeoPoint": {
         "lon": "Longitude in degrees (-180 to 180).",

@@ -175,6 +175,22 @@ class Platforms(Model):
 # --------------------------------------------------------------------------- Insights Hub
 
 
+class Lifecycle(Model):
+    """How apply treats an existing object (Terraform's `lifecycle`).
+
+    `ignore_changes`: attribute paths (`description`, `location`, `variables.SerialNo`) whose live
+    value is kept and never diffed, so an operator's edit survives apply (a create still sets
+    them). `prevent_destroy`: apply refuses to delete or replace the object; the flag is written
+    into its owner marker, so it holds after the block is removed from the configuration, until
+    `--allow-destroy ADDRESS`, or an apply of the object without the flag, lifts it.
+    """
+
+    ignore_changes: list[Annotated[str, Field(min_length=1, max_length=256,
+                                              pattern=r"^[^.\s]+(\.[^.\s]+)*$")]] = Field(
+        default_factory=list)
+    prevent_destroy: bool = False
+
+
 class AspectVariable(Model):
     """A variable of an aspect type."""
 
@@ -192,7 +208,10 @@ class AspectType(Model):
     category: Literal["static", "dynamic"]
     description: str | None = None
     variables: Annotated[dict[str, AspectVariable], Field(min_length=1)]
+    external: bool = False
+    take_over_from: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class AssetTypeVariable(Model):
@@ -213,7 +232,10 @@ class AssetType(Model):
     aspects: dict[str, str] = Field(default_factory=dict)
     variables: dict[str, AssetTypeVariable] = Field(default_factory=dict)
     instantiable: bool = True
+    external: bool = False
+    take_over_from: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$")] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class AssetRef(Model):
@@ -256,6 +278,7 @@ class Asset(Model):
     twin_type: Literal["performance", "simulation"] | None = None
     id: Annotated[str, Field(pattern=r"^[0-9a-fA-F]{32}$")] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class DataPoint(Model):
@@ -303,8 +326,10 @@ class Agent(Model):
     data_sources: dict[str, DataSource] = Field(default_factory=dict)
     mappings: list[Mapping] = Field(default_factory=list)
     event_mappings: list[EventMapping] = Field(default_factory=list)
+    prune_mappings: bool = False
     id: Annotated[str, Field(min_length=1, max_length=36)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class InsightsHub(Model):
@@ -347,6 +372,7 @@ class Sensor(Model):
     metrics: list[Metric] = Field(default_factory=list)
     id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class Device(Model):
@@ -362,6 +388,7 @@ class Device(Model):
     sensors: dict[str, Sensor] = Field(default_factory=dict)
     id: Annotated[str, Field(min_length=1)] | None = None
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class Connection(Model):
@@ -373,6 +400,7 @@ class Connection(Model):
     notes: str | None = None
     devices: dict[str, Device] = Field(default_factory=dict)
     protect: bool = False
+    lifecycle: Lifecycle | None = None
 
 
 class ItwinIot(Model):
@@ -384,6 +412,15 @@ class ItwinIot(Model):
 # --------------------------------------------------------------------------- project
 
 
+class Moved(Model):
+    """A key rename (Terraform's `moved`): the live object at `from` is the one at `to` now."""
+
+    from_: Annotated[str, Field(alias="from", min_length=1, max_length=1024,
+                                description="The address the object had (it must no longer be declared).")]
+    to: Annotated[str, Field(min_length=1, max_length=1024,
+                             description="The address it has now (declared in the configuration).")]
+
+
 class ProjectConfig(Model):
     """The merged desired state of a project directory."""
 
@@ -391,3 +428,4 @@ class ProjectConfig(Model):
     platforms: Platforms = Field(default_factory=Platforms)
     insights_hub: InsightsHub = Field(default_factory=InsightsHub)
     itwin_iot: ItwinIot = Field(default_factory=ItwinIot)
+    moved: list[Moved] = Field(default_factory=list)

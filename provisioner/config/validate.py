@@ -83,8 +83,11 @@ def validate_config(
     """Every semantic problem of a schema-valid configuration."""
     from provisioner.config.validate_ih import check_insights_hub
     from provisioner.config.validate_itwin import check_itwin_iot
+    from provisioner.config.validate_lifecycle import check_lifecycle, check_moved
 
     checker = Checker(config, locator, set(invalid))
     check_insights_hub(checker)
     check_itwin_iot(checker)
+    check_lifecycle(checker)
+    check_moved(checker)
     return checker.issues

@@ -56,6 +56,15 @@ class Resource:
     `attrs` holds only user-settable fields in normalized form (JSON-compatible), so that a
     desired and a live resource compare equal exactly when nothing would change.
     `depends_on` lists addresses that must exist before this one is created.
+    `ignore_changes` (dotted attr paths) keep their live value when the object exists;
+    `prevent_destroy` refuses a delete or replace (the provider also writes it into the marker,
+    and shows it as the attr `prevent_destroy: true`). `prune_children`: live children without an
+    owner marker of their own (an agent's mappings) that the configuration does not declare are
+    this stack's to delete; without it they are unmanaged and left alone. `moved_from`: earlier
+    addresses of this object (`moved:`), whose live owner markers the provider reads as this one.
+    `external`: declared to be used, not owned (a type another stack owns): the provider checks the
+    live object against it, the plan never creates, changes or deletes it. `take_over_from`: the
+    stack whose owner marker the live object may carry and that hands it over to this one.
     """
 
     address: str
@@ -64,6 +73,12 @@ class Resource:
     depends_on: tuple[str, ...] = ()
     protect: bool = False
     pinned_id: str | None = None
+    ignore_changes: tuple[str, ...] = ()
+    prevent_destroy: bool = False
+    prune_children: bool = False
+    moved_from: tuple[str, ...] = ()
+    external: bool = False
+    take_over_from: str | None = None
 
 
 class Deferred:
@@ -94,7 +109,10 @@ class LiveResource:
     where it has one, else a hash of the live representation (maybe `Deferred`; read it with
     `precondition_text`). `server_id` is the vendor id. `adopt` is true when the object lacks
     this stack's owner marker but is claimed by the configuration (pinned id); the plan then
-    shows an update that sets the marker.
+    shows an update that sets the marker. `prevent_destroy` is read from the object's marker: it
+    refuses a delete or replace whatever the configuration says now. `moved_from`: the address
+    its live marker names, when a `moved:` block renamed it (then `adopt` too: the marker is
+    rewritten with the new key).
     """
 
     address: str
@@ -104,6 +122,8 @@ class LiveResource:
     precondition: str | Deferred
     depends_on: tuple[str, ...] = ()
     adopt: bool = False
+    prevent_destroy: bool = False
+    moved_from: str | None = None
 
     def precondition_text(self) -> str:
         return self.precondition if isinstance(self.precondition, str) else self.precondition.text()

@@ -14,6 +14,7 @@ longer depends on X (that update moves it away and runs before X's delete).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
@@ -32,6 +33,7 @@ from provisioner.model import (
     platform_of,
     select,
 )
+from provisioner.model.resource import JSON
 from provisioner.plan import graph as graphs
 from provisioner.plan.diff import diff_attrs
 from provisioner.plan.estimate import (
@@ -46,6 +48,8 @@ from provisioner.plan.graph import ExecutionGraph, Node
 # what a person reads next to the typed `Change.adopt` / `Change.protected` (nothing decides on these)
 ADOPT_REASON = "adopt: sets this stack's owner marker on an existing object"
 PROTECT_REASON = "protected (protect: true): apply refuses to delete or replace it"
+PREVENT_DESTROY_REASON = ("lifecycle.prevent_destroy (recorded in the owner marker): apply refuses to delete "
+                          "or replace it without --allow-destroy for this address")
 DESTRUCTIVE = (Action.DELETE, Action.REPLACE)
 
 
@@ -117,6 +121,38 @@ def replace_reasons(fields: Sequence[FieldChange], spec: KindSpec) -> tuple[str,
     return tuple(dict.fromkeys(reasons))
 
 
+def keep_ignored(desired: Mapping[str, JSON], live: Mapping[str, JSON],
+                 paths: Sequence[str]) -> dict[str, JSON]:
+    """`desired` with the live value at each dotted path of `lifecycle.ignore_changes` (removed
+    where the live object has none), so those paths never differ and an update writes the live
+    value back as it is."""
+    result: dict[str, JSON] = copy.deepcopy(dict(desired))
+    for path in paths:
+        parts = path.split(".")
+        source: JSON = live
+        for part in parts:
+            source = source.get(part, _ABSENT) if isinstance(source, Mapping) else _ABSENT
+        target: JSON = result
+        for part in parts[:-1]:
+            if not isinstance(target, dict):
+                break
+            if not isinstance(target.get(part), dict):
+                if source is _ABSENT:
+                    break
+                target[part] = {}
+            target = target[part]
+        else:
+            if isinstance(target, dict):
+                if source is _ABSENT:
+                    target.pop(parts[-1], None)
+                else:
+                    target[parts[-1]] = copy.deepcopy(source)
+    return result
+
+
+_ABSENT: JSON = object()
+
+
 class _Builder:
     def __init__(
         self,
@@ -128,12 +164,19 @@ class _Builder:
         self.kinds = {f"{p}.{k}": spec for p, prov in providers.items() for k, spec in prov.kinds.items()}
         self.wanted: dict[str, Resource] = {}
         for resource in desired:
+            if resource.external:
+                continue  # used, not owned: the provider checked it against the live object
             if resource.address in self.wanted:
                 raise ProvisionError(f"{resource.address}: defined more than once in the desired state")
             self.wanted[resource.address] = resource
         self.current: dict[str, LiveResource] = {
             a: lr for state in live.values() for a, lr in state.managed.items()
         }
+        for address, resource in list(self.wanted.items()):
+            old = self.current.get(address)
+            if resource.ignore_changes and old is not None:
+                kept = keep_ignored(resource.attrs, old.attrs, resource.ignore_changes)
+                self.wanted[address] = replace(resource, attrs=kept)
         self.unchanged = {a: pair for state in live.values() for a, pair in state.unchanged.items()}
         self.draft: dict[str, Change] = {}
         self.forced_by: dict[str, str] = {}
@@ -181,9 +224,16 @@ class _Builder:
                     self.draft[address] = Change(
                         Action.UPDATE, address, res.kind, dict(old.attrs), dict(res.attrs), fields,
                         server_id=old.server_id, precondition=old.precondition_text(),
-                        depends_on=res.depends_on, reasons=(ADOPT_REASON,) if old.adopt else (),
-                        adopt=old.adopt,
+                        depends_on=res.depends_on, reasons=self.adopt_reasons(old),
+                        adopt=old.adopt, moved_from=old.moved_from,
                     )
+
+    @staticmethod
+    def adopt_reasons(old: LiveResource) -> tuple[str, ...]:
+        if old.moved_from is not None:
+            return (f"moved from {old.moved_from} (moved:): keeps its server id {old.server_id}; its owner "
+                    "marker gets the new key",)
+        return (ADOPT_REASON,) if old.adopt else ()
 
     def replacement(self, address: str, reasons: tuple[str, ...]) -> Change:
         res, old = self.wanted[address], self.current[address]
@@ -268,12 +318,20 @@ class _Builder:
 
     def mark(self, change: Change) -> Change:
         spec = self.spec(change.address, change.kind)
-        if change.action in DESTRUCTIVE and spec.data_bearing and not change.data_destructive:
+        if change.action in DESTRUCTIVE and spec.data_bearing and not change.data_loss:
+            what = f"data stored under {change.address}"
+            what += f" ({change.server_id})" if change.server_id else ""
+            change = replace(change, data_loss=(what,))
+        if change.data_loss and not change.data_destructive:
             change = replace(change, data_destructive=True)
         res = self.wanted.get(change.address)
         protect = res is not None and res.protect
         if change.action in DESTRUCTIVE and protect and not change.protected:
             change = replace(change, protected=True, reasons=(*change.reasons, PROTECT_REASON))
+        old = self.current.get(change.address)
+        kept = (res is not None and res.prevent_destroy) or (old is not None and old.prevent_destroy)
+        if change.action in DESTRUCTIVE and kept and not change.prevent_destroy:
+            change = replace(change, prevent_destroy=True, reasons=(*change.reasons, PREVENT_DESTROY_REASON))
         return change
 
     def order(self, changes: list[Change],

@@ -70,8 +70,12 @@ def _change_to_json(change: Change) -> dict[str, Any]:
         "reasons": list(change.reasons),
         "side_effects": list(change.side_effects),
         "data_destructive": change.data_destructive,
+        "data_loss": list(change.data_loss),
         "adopt": change.adopt,
         "protected": change.protected,
+        "prevent_destroy": change.prevent_destroy,
+        "duplicate_of": change.duplicate_of,
+        "unmanaged_children": list(change.unmanaged_children),
     }
 
 
@@ -89,8 +93,12 @@ def _change_from_json(data: Mapping[str, Any]) -> Change:
         reasons=tuple(data["reasons"]),
         side_effects=tuple(data["side_effects"]),
         data_destructive=bool(data["data_destructive"]),
+        data_loss=tuple(data["data_loss"]),
         adopt=bool(data["adopt"]),
         protected=bool(data["protected"]),
+        prevent_destroy=bool(data["prevent_destroy"]),
+        duplicate_of=data["duplicate_of"],
+        unmanaged_children=tuple(data["unmanaged_children"]),
     )
 
 

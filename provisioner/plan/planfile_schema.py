@@ -142,7 +142,9 @@ def check_plan_file(data: dict[str, Any], *, platforms: Collection[str] | None =
             "address": _str, "action": _action, "kind": kind, "before": _attrs, "after": _attrs,
             "fields": _list_of(_field_change), "server_id": _opt_str, "precondition": _opt_str,
             "depends_on": _list_of(_str), "reasons": _list_of(_str), "side_effects": _list_of(_str),
-            "data_destructive": _bool,
+            "data_destructive": _bool, "data_loss": _list_of(_str),
+            "prevent_destroy": _bool, "duplicate_of": _opt_str,
+            "unmanaged_children": _list_of(_str),
         })
 
     def unmanaged_object(value: Any, path: str) -> None:

@@ -30,6 +30,8 @@ def _row(row: ChangeRow) -> dict[str, Any]:
         "reasons": list(row.reasons),
         "side_effects": list(row.side_effects),
         "data_destructive": row.data_destructive,
+        "data_loss": list(row.data_loss),
+        "moved_from": row.moved_from,
         "protected": row.protected,
     }
 
@@ -49,6 +51,7 @@ def plan_document(plan: Plan | PlanView) -> dict[str, Any]:
             "managed": dict(s.managed),
             "unmanaged": dict(s.unmanaged),
             "data_destructive": list(s.data_destructive),
+            "data_loss": [{"address": a, "losses": list(losses)} for a, losses in s.data_loss],
             "protected": list(s.protected),
             "estimate": {
                 "api_calls": s.api_calls,

@@ -53,9 +53,19 @@ def priority_of(row: ChangeRow) -> str:
 
 
 def summary_markdown(view: PlanView) -> str:
-    """The headline, per-platform table, data loss, protection, estimate and warnings."""
+    """The headline, data loss (what is lost), per-platform table, protection, estimate, warnings."""
     s = view.summary
     lines = [f"### {s.headline}", ""]
+    if s.data_destructive:
+        count = len(s.data_destructive)
+        verb = "destroys" if count == 1 else "destroy"
+        lines += [f"> [!CAUTION]\n> **DATA LOSS**: {plural(count, 'change')} {verb} stored data "
+                  f"(apply needs `--allow-data-loss`): {_addresses(s.data_destructive)}"]
+        for address, losses in s.data_loss[:_LIST_CAP]:
+            lines += [f"> - `{address}`: {_cell('; '.join(losses))}"]
+        if len(s.data_loss) > _LIST_CAP:
+            lines += [f"> - and {len(s.data_loss) - _LIST_CAP} more (the JSON plan lists every one)"]
+        lines += [""]
     if s.by_platform:
         header = ["Platform", *(a.value.capitalize() for a in ACTIONS), "Managed", "Unmanaged"]
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
@@ -64,11 +74,6 @@ def summary_markdown(view: PlanView) -> str:
                      str(s.managed.get(platform, 0)), str(s.unmanaged.get(platform, 0))]
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
-    if s.data_destructive:
-        count = len(s.data_destructive)
-        verb = "destroys" if count == 1 else "destroy"
-        lines += [f"> [!CAUTION]\n> **DATA LOSS**: {plural(count, 'change')} {verb} time-series data: "
-                  f"{_addresses(s.data_destructive)}", ""]
     if s.protected:
         lines += [f"> [!WARNING]\n> Apply will refuse to delete or replace protected resources: "
                   f"{_addresses(s.protected)}", ""]

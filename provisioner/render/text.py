@@ -43,9 +43,25 @@ def _per_platform(counts: Mapping[str, int]) -> str:
     return ", ".join(f"{p} {n}" for p, n in sorted(counts.items()))
 
 
+def data_loss_lines(summary: Summary, *, color: bool = False) -> list[str]:
+    """`[DATA LOSS] 2 changes destroy stored data:`, then each address and what it loses."""
+    if not summary.data_destructive:
+        return []
+    count = len(summary.data_destructive)
+    verb = "destroys" if count == 1 else "destroy"
+    lines = [paint(f"{DATA_LOSS} {plural(count, 'change')} {verb} stored data "
+                   "(apply needs --allow-data-loss):", "bold red", color)]
+    for address, losses in summary.data_loss:
+        lines.append(f"  {address}")
+        lines.extend(f"    - {loss}" for loss in losses)
+    return lines
+
+
 def summary_lines(summary: Summary, warnings: tuple[str, ...], *, color: bool = False) -> list[str]:
-    """The headline, then estimate, unmanaged objects, data loss, protected addresses, warnings."""
+    """The headline, data loss (what is lost, first of all), estimate, unmanaged objects,
+    protected addresses, warnings."""
     lines = [paint(summary.headline, "bold", color)]
+    lines.extend(data_loss_lines(summary, color=color))
     if summary.total:
         lines.append(f"Estimated {plural(summary.api_calls, 'API call')} "
                      f"({_per_platform(summary.calls_by_platform)}), about {duration(summary.seconds)}.")
@@ -54,12 +70,6 @@ def summary_lines(summary: Summary, warnings: tuple[str, ...], *, color: bool = 
         counts = {p: n for p, n in summary.unmanaged.items() if n}
         lines.append(f"{plural(unmanaged, 'unmanaged object')} in scope "
                      f"{'is' if unmanaged == 1 else 'are'} left alone ({_per_platform(counts)}).")
-    if summary.data_destructive:
-        count = len(summary.data_destructive)
-        verb = "destroys" if count == 1 else "destroy"
-        headline = f"{DATA_LOSS} {plural(count, 'change')} {verb} time-series data:"
-        lines.append(paint(headline, "bold red", color))
-        lines.extend(f"  {address}" for address in summary.data_destructive)
     if summary.protected:
         lines.append(f"{PROTECTED} apply will refuse to delete or replace: {', '.join(summary.protected)}")
     lines.extend(f"Warning: {w}" for w in warnings)
@@ -138,7 +148,8 @@ def row_lines(row: ChangeRow, *, color: bool = False, width: int | None = None) 
 
     With a `width`, an address too long for it is shortened in the middle and the full address
     follows on a `# address:` line."""
-    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected))
+    flags = ((DATA_LOSS, row.data_destructive), (PROTECTED, row.protected),
+             (f"[MOVED from {row.moved_from}]", row.moved_from is not None))
     marks = "".join(f" {mark}" for mark, on in flags if on)
     address = row.address
     if width is not None:
@@ -150,6 +161,7 @@ def row_lines(row: ChangeRow, *, color: bool = False, width: int | None = None) 
         lines.append(f"{_INDENT}# address: {row.address}")
     for field in shown_fields(row):
         lines.extend(field_lines(row.action, field))
+    lines.extend(f"{_INDENT}! data loss: {loss}" for loss in row.data_loss if row.data_destructive)
     lines.extend(f"{_INDENT}# {reason}" for reason in row.reasons)
     lines.extend(f"{_INDENT}! side effect: {effect}" for effect in row.side_effects)
     return lines

@@ -36,6 +36,8 @@ class ChangeRow:
     reasons: tuple[str, ...]
     side_effects: tuple[str, ...]
     data_destructive: bool
+    data_loss: tuple[str, ...]
+    moved_from: str | None
     protected: bool
     server_id: str | None
     depends_on: tuple[str, ...]
@@ -51,6 +53,7 @@ class Summary:
     managed: Mapping[str, int]
     unmanaged: Mapping[str, int]
     data_destructive: tuple[str, ...]
+    data_loss: tuple[tuple[str, tuple[str, ...]], ...]
     protected: tuple[str, ...]
     api_calls: int
     calls_by_platform: Mapping[str, int]
@@ -101,7 +104,8 @@ def _row(change: Change, plan: Plan, site: str) -> ChangeRow:
         site=site,
         kind=change.kind, action=change.action, symbol=SYMBOLS[change.action], fields=_fields(change),
         reasons=change.reasons, side_effects=change.side_effects, data_destructive=change.data_destructive,
-        protected=change.address in plan.protected, server_id=change.server_id,
+        data_loss=change.data_loss, moved_from=change.moved_from, protected=change.address in plan.protected,
+        server_id=change.server_id,
         depends_on=change.depends_on, before=change.before, after=change.after,
     )
 
@@ -121,6 +125,7 @@ def plan_view(plan: Plan) -> PlanView:
         managed=dict(plan.managed),
         unmanaged={p: len(objs) for p, objs in plan.unmanaged.items()},
         data_destructive=tuple(r.address for r in rows if r.data_destructive),
+        data_loss=tuple((r.address, r.data_loss) for r in rows if r.data_destructive),
         protected=tuple(r.address for r in rows if r.protected),
         api_calls=plan.estimate.calls,
         calls_by_platform=dict(plan.estimate.calls_by_platform),

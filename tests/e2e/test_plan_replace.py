@@ -95,8 +95,14 @@ async def test_data_type_change_replaces_the_aspect_type_and_its_dependents(
     assert '    variables.Humidity.type: "INT" → "DOUBLE"' in lines
     assert any(line.startswith("    # ") and "variables.Humidity.type" in line for line in lines)
     data_loss = lines.index(next(line for line in lines if line.startswith("[DATA LOSS]")))
-    listed = {line.strip() for line in lines[data_loss + 1:data_loss + 1 + len(destructive)]}
+    block = []
+    for line in lines[data_loss + 1:]:
+        if not line.startswith("  "):
+            break
+        block.append(line)
+    listed = {line.strip() for line in block if not line.lstrip().startswith("- ")}
     assert listed == destructive
+    assert "    - history of every variable of aspect type Environment on 1 asset of type Engine" in block
     for address in destructive:
         assert any(line.startswith(f"-+ {address} (") and line.endswith("[DATA LOSS]") for line in lines)
 

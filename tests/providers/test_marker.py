@@ -33,3 +33,21 @@ def test_ref_ids() -> None:
     assert parse_ref_id(r) == ("plant", ("north", "logger-2"))
     assert parse_ref_id("12345") is None
     assert parse_ref_id("iac:plant") is None
+
+
+def test_marker_flags_round_trip_and_do_not_change_the_key() -> None:
+    from provisioner.providers.marker import (
+        PREVENT_DESTROY,
+        description_flags,
+        mark_notes,
+        split_notes,
+    )
+
+    marked = mark_description("Motor", "plant", "assets.m", (PREVENT_DESTROY,))
+    assert marked == "Motor [provision:plant/assets.m|prevent_destroy]"
+    assert split_description(marked) == ("Motor", "plant", "assets.m")
+    assert description_flags(marked) == {PREVENT_DESTROY}
+    assert description_flags(mark_description("Motor", "plant", "assets.m")) == frozenset()
+    assert split_notes(mark_notes("Demo", (PREVENT_DESTROY,))) == ("Demo", frozenset({PREVENT_DESTROY}))
+    assert split_notes(mark_notes(None, (PREVENT_DESTROY,))) == (None, frozenset({PREVENT_DESTROY}))
+    assert mark_notes("Demo", ()) == "Demo" and split_notes("Demo") == ("Demo", frozenset())

@@ -50,7 +50,7 @@ def test_text_starts_with_the_summary_line_and_shows_fields() -> None:
     assert "- iot.devices.old (devices)" in lines
     assert '+ hub.assets.new (assets)' in lines
     assert '    name = "Plant Hamburg"' in lines  # a create shows what it sets
-    assert "[DATA LOSS] 2 changes destroy time-series data:" in text
+    assert "[DATA LOSS] 2 changes destroy stored data (apply needs --allow-data-loss):" in text
     assert text.index("[DATA LOSS] 2 changes") < text.index("-+ hub.aspect_types.Env")
     assert "\x1b[" not in text
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from provisioner.providers.marker import mark_description
+from provisioner.providers.marker import PREVENT_DESTROY, mark_description
 
 JSONDict = dict[str, Any]
+
+
+def flags_of(attrs: Mapping[str, Any]) -> tuple[str, ...]:
+    """The marker flags the attrs ask for (`prevent_destroy`)."""
+    return (PREVENT_DESTROY,) if attrs.get(PREVENT_DESTROY) else ()
+
+
+def marked(attrs: Mapping[str, Any], stack: str, key: str, text: str | None = None) -> str:
+    """The description to write for `attrs`: its text (or `text`), the marker and its flags."""
+    description = text if text is not None else attrs.get("description")
+    return mark_description(description, stack, key, flags_of(attrs))
 
 
 def _variable(name: str, var: Mapping[str, Any], *, quality: bool) -> JSONDict:
@@ -29,7 +40,7 @@ def aspect_type_body(name: str, attrs: Mapping[str, Any], stack: str, key: str) 
         "name": name,
         "category": attrs["category"],
         "scope": "private",
-        "description": mark_description(attrs.get("description"), stack, key),
+        "description": marked(attrs, stack, key),
         "variables": [_variable(n, v, quality=True) for n, v in attrs["variables"].items()],
     }
 
@@ -41,7 +52,7 @@ def asset_type_body(name: str, attrs: Mapping[str, Any], stack: str, key: str) -
         "parentTypeId": attrs["parent"],
         "instantiable": bool(attrs.get("instantiable", True)),
         "scope": "private",
-        "description": mark_description(attrs.get("description"), stack, key),
+        "description": marked(attrs, stack, key),
         "aspects": [{"name": n, "aspectTypeId": t} for n, t in attrs.get("aspects", {}).items()],
         "variables": [_variable(n, v, quality=False) for n, v in attrs.get("variables", {}).items()],
     }
@@ -55,7 +66,7 @@ def asset_update_body(attrs: Mapping[str, Any], stack: str, key: str) -> JSONDic
     """PUT /assets/{id} body (AssetUpdate: values only, the structure comes from the type)."""
     body: JSONDict = {
         "name": attrs["name"],
-        "description": mark_description(attrs.get("description"), stack, key),
+        "description": marked(attrs, stack, key),
         "variables": _values(attrs.get("variables") or {}),
         "aspects": [{"name": n, "variables": _values(v)} for n, v in (attrs.get("aspects") or {}).items()],
     }
@@ -107,8 +118,8 @@ def asset_patch_body(before: Mapping[str, Any] | None, after: Mapping[str, Any],
                 patch["location"] = {**dict.fromkeys(old or {}), **dict(value)}
         elif value is not None:
             patch[_ASSET_FIELDS[name]] = value
-    if mark or "description" in _changed(before, after, _ASSET_FIELDS):
-        patch["description"] = mark_description(after.get("description"), stack, key)
+    if mark or "description" in _changed(before, after, _ASSET_FIELDS) or _flags_changed(before, after):
+        patch["description"] = marked(after, stack, key)
     return patch
 
 
@@ -119,9 +130,13 @@ def type_patch_body(full: Mapping[str, Any], before: Mapping[str, Any] | None, a
     fields the configuration does not model are left as they are."""
     patch = {_TYPE_FIELDS[k]: full[_TYPE_FIELDS[k]] for k in _changed(before, after, _TYPE_FIELDS)
              if _TYPE_FIELDS[k] in full}
-    if mark:
+    if mark or _flags_changed(before, after):
         patch["description"] = full["description"]
     return patch
+
+
+def _flags_changed(before: Mapping[str, Any] | None, after: Mapping[str, Any]) -> bool:
+    return flags_of(before or {}) != flags_of(after)
 
 
 def asset_create_body(attrs: Mapping[str, Any], parent_id: str, stack: str, key: str) -> JSONDict:
@@ -141,7 +156,7 @@ def agent_asset_body(attrs: Mapping[str, Any], parent_id: str, stack: str, key: 
         "name": attrs["name"],
         "typeId": "core.mclib",
         "parentId": parent_id,
-        "description": mark_description(None, stack, key),
+        "description": mark_description(None, stack, key, flags_of(attrs)),
         "twinType": "performance",
     }
 

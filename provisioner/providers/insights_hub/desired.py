@@ -4,11 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from provisioner.config.schema import Agent, AspectVariable, Asset, AssetRef, AssetTypeVariable, ProjectConfig
+from provisioner.config.schema import (
+    Agent,
+    AspectVariable,
+    Asset,
+    AssetRef,
+    AssetTypeVariable,
+    ProjectConfig,
+)
 from provisioner.model import Resource
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.live import event_mapping_address, mapping_address
 from provisioner.providers.insights_hub.normalize import blank, type_ref
+from provisioner.providers.lifecycle import with_lifecycle, with_moves
 
 JSONDict = dict[str, Any]
 
@@ -51,7 +59,8 @@ class _Resolver:
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
             type_id, name = f"{self.tenant}.{ref}", ref
-        return type_id, (f"insights_hub.aspect_types.{name}" if name in self.hub.aspect_types else None)
+        owned = name in self.hub.aspect_types and not self.hub.aspect_types[name].external
+        return type_id, (f"insights_hub.aspect_types.{name}" if owned else None)
 
     def asset_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an asset type name, id or built-in."""
@@ -60,7 +69,8 @@ class _Resolver:
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
             type_id, name = f"{self.tenant}.{ref}", ref
-        return type_id, (f"insights_hub.asset_types.{name}" if name in self.hub.asset_types else None)
+        owned = name in self.hub.asset_types and not self.hub.asset_types[name].external
+        return type_id, (f"insights_hub.asset_types.{name}" if owned else None)
 
     @staticmethod
     def parent(ref: str | AssetRef) -> str:
@@ -99,16 +109,19 @@ def _asset(key: str, asset: Asset, res: _Resolver) -> Resource:
         "timezone": asset.timezone,
         "twin_type": asset.twin_type or "performance",
     }
-    return Resource(f"insights_hub.assets.{key}", kinds.ASSET, attrs, _deps(type_dep, parent),
-                    asset.protect, asset.id.lower() if asset.id else None)
+    return with_lifecycle(Resource(f"insights_hub.assets.{key}", kinds.ASSET, attrs, _deps(type_dep, parent),
+                                   asset.protect, asset.id.lower() if asset.id else None), asset.lifecycle)
 
 
-def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
+def _agent(key: str, agent: Agent, res: _Resolver, first_key: str) -> list[Resource]:
+    """`first_key`: the key before any `moved:` rename; the default configuration id comes from
+    it, so a renamed agent keeps its data source configuration."""
     address = f"insights_hub.agents.{key}"
     parent = res.parent(agent.parent)
-    found = [Resource(address, kinds.AGENT,
-                      {"name": agent.name, "security_profile": agent.security_profile, "parent": parent},
-                      _deps(parent), agent.protect, agent.id.lower() if agent.id else None)]
+    attrs: JSONDict = {"name": agent.name, "security_profile": agent.security_profile, "parent": parent}
+    agent_resource = Resource(address, kinds.AGENT, attrs, _deps(parent), agent.protect,
+                              agent.id.lower() if agent.id else None, prune_children=agent.prune_mappings)
+    found = [with_lifecycle(agent_resource, agent.lifecycle)]
     dsc_address = f"{address}.data_sources"
     if agent.data_sources:
         sources = {
@@ -121,11 +134,12 @@ def _agent(key: str, agent: Agent, res: _Resolver) -> list[Resource]:
             }
             for name, source in agent.data_sources.items()
         }
-        dsc: JSONDict = {"configuration_id": agent.configuration_id or key[:36], "data_sources": sources}
+        configuration_id = agent.configuration_id or first_key[:36]
+        dsc: JSONDict = {"configuration_id": configuration_id, "data_sources": sources}
         found.append(Resource(dsc_address, kinds.DATA_SOURCES, dsc, (address,)))
     for m in agent.mappings:
         asset = res.asset(m.asset)
-        attrs: JSONDict = {"data_point": m.data_point, "asset": asset, "aspect": m.aspect,
+        attrs = {"data_point": m.data_point, "asset": asset, "aspect": m.aspect,
                            "variable": m.variable, "keep_mapping": True}  # survives later DSC PUTs
         found.append(Resource(mapping_address(address, attrs), kinds.MAPPING, attrs,
                               _deps(dsc_address if agent.data_sources else address, asset)))
@@ -149,8 +163,10 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
     for name, aspect_type in hub.aspect_types.items():
         attrs: JSONDict = {"category": aspect_type.category, "description": aspect_type.description,
                            "variables": {n: _variable(v) for n, v in aspect_type.variables.items()}}
-        found.append(Resource(f"insights_hub.aspect_types.{name}", kinds.ASPECT_TYPE, attrs,
-                              protect=aspect_type.protect))
+        found.append(with_lifecycle(Resource(f"insights_hub.aspect_types.{name}", kinds.ASPECT_TYPE, attrs,
+                                             protect=aspect_type.protect, external=aspect_type.external,
+                                             take_over_from=aspect_type.take_over_from),
+                                    aspect_type.lifecycle))
     for name, asset_type in hub.asset_types.items():
         parent_id, parent_dep = res.asset_type(asset_type.parent)
         aspects = {a: res.aspect_type(t) for a, t in asset_type.aspects.items()}
@@ -159,9 +175,17 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
                  "aspects": {a: t for a, (t, _) in aspects.items()},
                  "variables": {n: _variable(v) for n, v in asset_type.variables.items()}}
         deps = _deps(parent_dep, *(d for _, d in aspects.values()))
-        found.append(Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
-                              asset_type.protect))
+        type_resource = Resource(f"insights_hub.asset_types.{name}", kinds.ASSET_TYPE, attrs, deps,
+                                 asset_type.protect, external=asset_type.external,
+                                 take_over_from=asset_type.take_over_from)
+        found.append(with_lifecycle(type_resource, asset_type.lifecycle))
     found += [_asset(key, asset, res) for key, asset in hub.assets.items()]
+    earlier = {m.to: m.from_ for m in config.moved}
     for key, agent in hub.agents.items():
-        found += _agent(key, agent, res)
-    return found
+        first = f"insights_hub.agents.{key}"
+        seen = {first}
+        while earlier.get(first, first) not in seen:  # a chain of renames, followed to its start
+            first = earlier[first]
+            seen.add(first)
+        found += _agent(key, agent, res, first.rsplit(".", 1)[-1])
+    return with_moves(found, config.moved)

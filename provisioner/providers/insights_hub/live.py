@@ -14,10 +14,12 @@ from typing import Any
 
 from provisioner.model import Deferred, LiveResource, LiveState, Resource, UnmanagedObject
 from provisioner.providers.fingerprint import fingerprint
-from provisioner.providers.insights_hub import kinds
+from provisioner.providers.insights_hub import external, kinds
 from provisioner.providers.insights_hub import normalize as norm
 from provisioner.providers.insights_hub.lease import is_lease_type
-from provisioner.providers.marker import split_description
+from provisioner.providers.lifecycle import moved_addresses
+from provisioner.providers.lookalikes import Lookalikes
+from provisioner.providers.marker import PREVENT_DESTROY, split_description
 
 JSONDict = dict[str, Any]
 
@@ -48,11 +50,14 @@ class Snapshot:
 
 @dataclass(slots=True)
 class Interpretation:
-    """Which live object is which address, plus the root asset id."""
+    """Which live object is which address, plus the root asset id, the external types found and
+    the ownership problems that stop the plan."""
 
     root_id: str | None = None
     asset_address: dict[str, str] = field(default_factory=dict)
     agent_address: dict[str, str] = field(default_factory=dict)
+    externals: set[str] = field(default_factory=set)  # external types found live
+    problems: list[str] = field(default_factory=list)  # what makes the plan impossible (`external`)
 
 
 def _key_of(obj: Mapping[str, Any], stack: str) -> str | None:
@@ -86,22 +91,34 @@ def is_root_asset(asset: Mapping[str, Any]) -> bool:
     return is_enterprise and asset.get("parentId") in ("", None)
 
 
-def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str]) -> str | None:
-    """The address of a (non-root) asset this stack manages, by marker or pinned id; else None."""
+def asset_address(asset: Mapping[str, Any], stack: str, pinned: Mapping[str, str],
+                  moved: Mapping[str, str] | None = None) -> str | None:
+    """The address of a (non-root) asset this stack manages, by marker (renamed by `moved:`) or
+    pinned id; else None."""
     key = _key_of(asset, stack)
-    return f"insights_hub.{key}" if key else pinned.get(str(asset["assetId"]).lower())
+    if key:
+        marked = f"insights_hub.{key}"
+        return (moved or {}).get(marked, marked)
+    return pinned.get(str(asset["assetId"]).lower())
+
+
+def _moved_from(asset: Mapping[str, Any], stack: str, address: str) -> str | None:
+    """The address the asset's marker names when a `moved:` block gave it `address` instead."""
+    key = _key_of(asset, stack)
+    return f"insights_hub.{key}" if key and f"insights_hub.{key}" != address else None
 
 
 def classify_assets(snap: Snapshot, desired: Sequence[Resource], stack: str) -> Interpretation:
     """The root asset id and which live assets (and agents' assets) are which address."""
     info = Interpretation()
     pinned = pinned_addresses(desired)
+    moved = moved_addresses(desired)
     for asset in snap.assets:
         asset_id = asset["assetId"]
         if is_root_asset(asset):
             info.root_id = asset_id
             continue
-        address = asset_address(asset, stack, pinned)
+        address = asset_address(asset, stack, pinned, moved)
         if address is None:
             continue
         if address.startswith(AGENT_PREFIX):
@@ -177,12 +194,25 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
                 continue  # a stack's apply lease (`lease`): the engine's own bookkeeping
             key = _key_of(obj, stack)
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
-            found = f"insights_hub.{key}" if key else (declared if declared in wanted else None)
+            want = wanted.get(declared)
+            found = f"insights_hub.{key}" if key else (declared if want is not None else None)
+            owner = split_description(obj.get("description"))[1]
+            if want is not None and want.external:
+                info.problems.extend(external.mismatches(declared, kind, want.attrs, obj))
+                info.externals.add(declared)
+                found = None
+            elif found is not None and not key and owner is not None \
+                    and owner != (want.take_over_from if want is not None else None):
+                info.problems.append(external.owned_elsewhere(declared, str(obj["id"]), owner))
+                found = None
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
             typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
             type_address[obj["id"]] = found
+    for address, resource in sorted(wanted.items()):
+        if resource.external and address not in info.externals:
+            info.problems.append(external.missing(address, resource.address.rsplit(".", 1)[-1]))
     for kind, obj, address, adopt in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:
@@ -192,7 +222,7 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             refs = [attrs["parent"], *attrs["aspects"].values()]
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt)
+                                              adopt=adopt, prevent_destroy=PREVENT_DESTROY in attrs)
         yield
 
     agents_by_id = {a["id"]: a for a in snap.agents}
@@ -218,8 +248,10 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         # an asset depends on its managed asset type: the type can only be deleted after its assets
         type_dep = type_address.get(str(attrs.get("type")))
         deps = _managed(attrs["parent"]) + ((type_dep,) if type_dep is not None else ())
+        moved_from = _moved_from(asset, stack, address)
         state.managed[address] = LiveResource(address, kinds.ASSET, attrs, asset_id, etag_of(asset), deps,
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None or moved_from is not None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs, moved_from=moved_from)
         yield
 
     for asset_id, address in info.agent_address.items():
@@ -227,11 +259,13 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         agent = agents_by_id.get(asset_id)
         if agent is None:  # an agent asset whose agent was never created: the agent is absent
             continue
-        attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")))
+        attrs = norm.agent_attrs(agent, asset_ref(asset.get("parentId")), asset.get("description"))
         precondition = f"{etag_of(agent)}/{etag_of(asset)}"
+        moved_from = _moved_from(asset, stack, address)
         state.managed[address] = LiveResource(address, kinds.AGENT, attrs, asset_id, precondition,
                                               _managed(attrs["parent"]),
-                                              adopt=_key_of(asset, stack) is None)
+                                              adopt=_key_of(asset, stack) is None or moved_from is not None,
+                                              prevent_destroy=PREVENT_DESTROY in attrs, moved_from=moved_from)
         yield
     add_data_sources(state, info, snap.dscs)
 
@@ -239,12 +273,26 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
         if agent["id"] not in info.agent_address:
             state.unmanaged.append(UnmanagedObject(kinds.AGENT, agent["id"], str(agent.get("name"))))
 
+    def hand_made(agent_address: str, address: str) -> bool:
+        """A mapping the configuration of its (still declared) agent does not declare, on an agent
+        that does not prune: mappings carry no marker, so it may have been made by hand."""
+        agent = wanted.get(agent_address)
+        found = agent is not None and not agent.prune_children and address not in wanted
+        if found:
+            left_alone[agent_address] = left_alone.get(agent_address, 0) + 1
+        return found
+
+    left_alone: dict[str, int] = {}
+
     for mapping in snap.mappings:
         agent_address = info.agent_address.get(mapping.get("agentId", ""))
         if agent_address is None:
             continue
         attrs = norm.mapping_attrs(mapping, asset_ref(mapping.get("entityId")))
         address = mapping_address(agent_address, attrs)
+        if hand_made(agent_address, address):
+            state.unmanaged.append(UnmanagedObject(kinds.MAPPING, mapping["id"], address))
+            continue
         deps = _managed(f"{agent_address}.data_sources", attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.MAPPING, attrs, mapping["id"],
                                               Deferred(live_hash, mapping), deps)
@@ -256,10 +304,18 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             continue
         attrs = norm.event_mapping_attrs(emap, asset_ref(emap.get("assetId")))
         address = event_mapping_address(agent_address, attrs)
+        if hand_made(agent_address, address):
+            state.unmanaged.append(UnmanagedObject(kinds.EVENT_MAPPING, emap["id"], address))
+            continue
         deps = _managed(agent_address, attrs["asset"])
         state.managed[address] = LiveResource(address, kinds.EVENT_MAPPING, attrs, emap["id"], etag_of(emap),
                                               deps)
         yield
+
+    for agent_address, count in sorted(left_alone.items()):
+        state.warnings.append(f"{agent_address}: {count} mapping(s) not in the configuration are left "
+                              "alone (unmanaged, maybe made by hand); `prune_mappings: true` on the agent "
+                              "deletes them")
 
     for asset in snap.assets:
         if asset["assetId"] not in info.asset_address and asset["assetId"] not in info.agent_address \
@@ -301,3 +357,24 @@ def event_mapping_address(agent_address: str, attrs: Mapping[str, Any]) -> str:
     """`<agent>.event_mappings.<asset key>.<event type>.<field>=<value>`."""
     return (f"{agent_address}.event_mappings.{_ref_key(attrs['asset'])}.{attrs['event_type']}."
             f"{attrs['field']}={attrs['value']}")
+
+
+def unmanaged_lookalikes(assets: Sequence[JSONDict], agents: Sequence[JSONDict],
+                         info: Interpretation) -> Lookalikes:
+    """The assets (and agents, by their core.mclib asset) this stack does not manage, by name and
+    parent: what a create of the same name under the same parent would duplicate."""
+    agent_ids = {str(a.get("id")) for a in agents}
+    found = Lookalikes()
+    for asset in assets:
+        asset_id = str(asset["assetId"])
+        if asset_id in info.asset_address or asset_id in info.agent_address or asset_id == info.root_id:
+            continue
+        what = "agent" if asset_id in agent_ids else "asset"
+        text = (f"{what} {asset.get('name')!r} ({asset_id}), which the service will not delete with its "
+                "parent: move or delete it first")
+        found.add_child(asset.get("parentId"), text)
+        if split_description(asset.get("description"))[1] is not None:
+            continue  # another stack's: its marker is not lost
+        kind = kinds.AGENT if asset_id in agent_ids else kinds.ASSET
+        found.add(kind, asset.get("name"), asset.get("parentId"), asset_id)
+    return found

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from provisioner.providers.marker import split_description
+from provisioner.providers.marker import PREVENT_DESTROY, description_flags, split_description
 
 JSONDict = dict[str, Any]
 
@@ -39,6 +39,12 @@ def variable_attrs(var: Mapping[str, Any], *, quality: bool) -> JSONDict:
     return attrs
 
 
+def flag_attrs(description: Any) -> JSONDict:
+    """`{"prevent_destroy": True}` when the owner marker carries that flag, else nothing."""
+    flags = description_flags(description if isinstance(description, str) else None)
+    return {PREVENT_DESTROY: True} if PREVENT_DESTROY in flags else {}
+
+
 def aspect_type_attrs(live: Mapping[str, Any]) -> JSONDict:
     """AspectTypeResource -> attrs."""
     description, _, _ = split_description(live.get("description"))
@@ -46,6 +52,7 @@ def aspect_type_attrs(live: Mapping[str, Any]) -> JSONDict:
         "category": live.get("category"),
         "description": description,
         "variables": {v["name"]: variable_attrs(v, quality=True) for v in live.get("variables") or []},
+        **flag_attrs(live.get("description")),
     }
 
 
@@ -68,6 +75,7 @@ def asset_type_attrs(live: Mapping[str, Any]) -> JSONDict:
             for v in live.get("variables") or []
             if not (v.get("_links") or {}).get("origin")
         },
+        **flag_attrs(live.get("description")),
     }
 
 
@@ -98,12 +106,14 @@ def asset_attrs(live: Mapping[str, Any], parent: str) -> JSONDict:
         "location": location_attrs(live.get("location")),
         "timezone": blank(live.get("timezone")),
         "twin_type": blank(live.get("twinType")) or "performance",
+        **flag_attrs(live.get("description")),
     }
 
 
-def agent_attrs(agent: Mapping[str, Any], parent: str) -> JSONDict:
-    """Agent + the parent of its core.mclib asset -> attrs."""
-    return {"name": agent.get("name"), "security_profile": agent.get("securityProfile"), "parent": parent}
+def agent_attrs(agent: Mapping[str, Any], parent: str, asset_description: Any = None) -> JSONDict:
+    """Agent + the parent of its core.mclib asset (and that asset's marker flags) -> attrs."""
+    return {"name": agent.get("name"), "security_profile": agent.get("securityProfile"), "parent": parent,
+            **flag_attrs(asset_description)}
 
 
 def dsc_attrs(live: Mapping[str, Any]) -> JSONDict:

@@ -355,7 +355,9 @@ class Operations:
         if (before.get("name"), before.get("security_profile")) != (after["name"], after["security_profile"]):
             await self.client.put_agent(agent_id, bodies.agent_body(after), str(agent.get("eTag", "0")))
         adopting = change.adopt  # the agent's asset lacks this stack's marker
-        if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting:
+        flags_changed = bodies.flags_of(before) != bodies.flags_of(after)
+        if before.get("name") != after["name"] or before.get("parent") != after["parent"] or adopting \
+                or flags_changed:
             asset = await self.live_asset(agent_id)
             etag = asset["etag"]
             if before.get("parent") != after["parent"]:
@@ -363,7 +365,8 @@ class Operations:
             text, _, _ = split_description(asset.get("description"))
             # a merge-patch of name and marker: the agent asset's location, externalId and file
             # assignments (set in the UI) stay
-            update = {"name": after["name"], "description": mark_description(text, self.stack, key)}
+            update = {"name": after["name"],
+                      "description": mark_description(text, self.stack, key, bodies.flags_of(after))}
             await self.client.patch_asset(agent_id, update, etag)
         return None
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from provisioner.errors import ProvisionError
 from provisioner.model import Action, ApplyContext, Change, KindSpec, LiveResource, LiveState, Resource
 from provisioner.model.compare import note_unchanged_steps
 from provisioner.providers.cooperative import run_all, run_sliced
@@ -14,6 +15,8 @@ from provisioner.providers.http.errors import NotFoundError
 from provisioner.providers.insights_hub import kinds
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.compare import prune_unset
+from provisioner.providers.insights_hub.data_loss import Context as LossContext
+from provisioner.providers.insights_hub.data_loss import Usage, losses_of
 from provisioner.providers.insights_hub.lease import FREE, Observation, StackLease, lease_stamp
 from provisioner.providers.insights_hub.live import (
     AGENT_PREFIX,
@@ -29,8 +32,11 @@ from provisioner.providers.insights_hub.live import (
     live_assets,
     live_hash,
     pinned_addresses,
+    unmanaged_lookalikes,
 )
 from provisioner.providers.insights_hub.operations import Operations
+from provisioner.providers.lifecycle import moved_addresses
+from provisioner.providers.lookalikes import Lookalikes, flag_duplicates, flag_unmanaged_children
 
 JSONDict = dict[str, Any]
 
@@ -65,6 +71,9 @@ class InsightsHubProvider:
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
                               offboard_wait=offboard_wait)
         self._observed: Observation | None = None  # the lease where the last read began
+        self.usage = Usage()  # which live assets use which types: what a type change destroys
+        self.lookalikes = Lookalikes()  # unmanaged assets and agents by (kind, name, parent id)
+        self._root_id: str | None = None
 
     async def acquire_lease(self, *, plan_read_here: bool) -> None:
         """Take the stack's lease (`LeaseHeldError` after a bounded wait). Creates skip the lookup
@@ -117,6 +126,7 @@ class InsightsHubProvider:
         observed = await self.lease.observe()
         prefix = {"id": {"startsWith": f"{self.tenant}."}}
         pinned = pinned_addresses(desired)
+        moved = moved_addresses(desired)
         agent_names = {r.attrs.get("name") for r in desired if r.kind == kinds.AGENT}
         dsc_reads: dict[str, asyncio.Task[JSONDict | None]] = {}
 
@@ -126,7 +136,7 @@ class InsightsHubProvider:
 
         def dsc_reads_of_assets(page: list[JSONDict]) -> None:
             for asset in live_assets(page):
-                address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned)
+                address = None if is_root_asset(asset) else asset_address(asset, self.stack, pinned, moved)
                 if address is not None and address.startswith(AGENT_PREFIX):
                     start_dsc_read(asset["assetId"])
 
@@ -145,14 +155,20 @@ class InsightsHubProvider:
                 self.client.list_event_mappings(),
             )
             assets = live_assets(assets)
+            self.usage = Usage.of(asset_types, assets)
             info = classify_assets(Snapshot(assets=assets), desired, self.stack)
             self.ops.set_root_id(info.root_id)
+            self._root_id = info.root_id
+            self.lookalikes = unmanaged_lookalikes(assets, agents, info)
             snap = Snapshot(aspect_types, asset_types, assets, agents, mappings, event_mappings)
             # Interpreting thousands of objects takes a while: in slices, while the DSC reads in
             # flight are answered and followed by the next ones.
             state = LiveState()
             wanted = {r.address: r for r in desired}
             await run_sliced(self._interpret_steps(snap, wanted, info, state))
+            if info.problems:
+                raise ProvisionError("\n".join(["the configuration's types cannot be planned:",
+                                                 *(f"  {p}" for p in info.problems)]))
             answers = await asyncio.gather(*dsc_reads.values(), return_exceptions=True)
         except BaseException:
             for task in dsc_reads.values():
@@ -191,9 +207,15 @@ class InsightsHubProvider:
             return None
 
     def annotate(self, changes: Sequence[Change], live: LiveState) -> list[Change]:
-        """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which."""
+        """A DSC PUT deletes the agent's mappings created with keepMapping=false: say which. Every
+        change that destroys stored data names what it destroys (`data_loss`); a create of an asset
+        or agent with the name and parent of an unmanaged one is marked `duplicate_of` it."""
         result = []
+        context = LossContext.of(self.usage, self._resources, live)
         for change in changes:
+            lost_data = losses_of(change, context)
+            if lost_data:
+                change = replace(change, data_loss=(*change.data_loss, *lost_data), data_destructive=True)
             if change.kind == kinds.DATA_SOURCES and change.action is not Action.DELETE:
                 agent = change.address.rsplit(".", 1)[0]
                 lost = sorted(a for a, r in live.managed.items()
@@ -204,7 +226,19 @@ class InsightsHubProvider:
                               f"they are re-created: {', '.join(lost)}")
                     change = replace(change, side_effects=(*change.side_effects, effect))
             result.append(change)
-        return result
+
+        def parent_of(change: Change) -> str | None:
+            parent = str((change.after or {}).get("parent") or "root")
+            if parent == "root":
+                return self._root_id
+            if parent.startswith("id:"):
+                return parent[3:]
+            found = live.managed.get(parent)
+            return found.server_id if found is not None else None
+
+        # the service refuses to delete an asset with children (vendor delete guard): no cascade
+        flagged = flag_duplicates(result, self.lookalikes, parent_of)
+        return flag_unmanaged_children(flagged, self.lookalikes, cascades=False)
 
     async def current_precondition(self, live: LiveResource) -> str | None:
         """Re-read one object's etag (or hash); None when it is gone."""

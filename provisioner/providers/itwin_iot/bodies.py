@@ -6,16 +6,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from provisioner.providers.itwin_iot.normalize import indexed_map, location_to_props
+from provisioner.providers.marker import PREVENT_DESTROY, mark_notes
 
 JSONDict = dict[str, Any]
 
 
 def user_props(attrs: Mapping[str, Any], *, creating: bool) -> JSONDict:
-    """NAME, LOCATION and NOTES; on update an unset value is sent empty so it is cleared."""
+    """NAME, LOCATION and NOTES (the marker flags at its end); on update an unset value is sent
+    empty so it is cleared."""
     props: JSONDict = {}
+    flags = (PREVENT_DESTROY,) if attrs.get(PREVENT_DESTROY) else ()
+    values = {"name": attrs.get("name"), "notes": mark_notes(attrs.get("notes"), flags)}
     for key, prop in (("name", "NAME"), ("notes", "NOTES")):
-        if attrs.get(key) is not None:
-            props[prop] = attrs[key]
+        if values[key] is not None:
+            props[prop] = values[key]
         elif not creating:
             props[prop] = ""
     location = location_to_props(attrs.get("location"))

@@ -8,6 +8,7 @@ from provisioner.config.schema import GeoPoint, ProjectConfig
 from provisioner.model import Resource
 from provisioner.providers.itwin_iot import kinds
 from provisioner.providers.itwin_iot.normalize import blank, coordinate
+from provisioner.providers.lifecycle import with_lifecycle, with_moves
 
 JSONDict = dict[str, Any]
 
@@ -27,16 +28,19 @@ def desired_resources(config: ProjectConfig) -> list[Resource]:
     for ckey, conn in config.itwin_iot.connections.items():
         caddr = f"itwin_iot.connections.{ckey}"
         attrs: JSONDict = {"name": conn.name, "location": location(conn.location), "notes": blank(conn.notes)}
-        found.append(Resource(caddr, kinds.CONNECTION, attrs, protect=conn.protect, pinned_id=conn.id))
+        found.append(with_lifecycle(Resource(caddr, kinds.CONNECTION, attrs, protect=conn.protect,
+                                             pinned_id=conn.id), conn.lifecycle))
         for dkey, device in conn.devices.items():
             daddr = f"{caddr}.devices.{dkey}"
             attrs = {"name": blank(device.name), "location": location(device.location),
                                "notes": blank(device.notes), "template": device.template}
-            found.append(Resource(daddr, kinds.DEVICE, attrs, (caddr,), device.protect, device.id))
+            device_resource = Resource(daddr, kinds.DEVICE, attrs, (caddr,), device.protect, device.id)
+            found.append(with_lifecycle(device_resource, device.lifecycle))
             for skey, sensor in device.sensors.items():
                 attrs = {"name": blank(sensor.name), "location": location(sensor.location),
                          "notes": blank(sensor.notes), "template": sensor.template,
                          "metrics": [{"metric": m.metric, "unit": blank(m.unit)} for m in sensor.metrics]}
                 saddr = f"{daddr}.sensors.{skey}"
-                found.append(Resource(saddr, kinds.SENSOR, attrs, (daddr,), sensor.protect, sensor.id))
-    return found
+                sensor_resource = Resource(saddr, kinds.SENSOR, attrs, (daddr,), sensor.protect, sensor.id)
+                found.append(with_lifecycle(sensor_resource, sensor.lifecycle))
+    return with_moves(found, config.moved)

@@ -13,6 +13,7 @@ PLATFORM = "itwin_iot"
 CONNECTION = "itwin_iot.connection"
 DEVICE = "itwin_iot.device"
 SENSOR = "itwin_iot.sensor"
+KIND_NAMES = {CONNECTION: "connection", DEVICE: "device", SENSOR: "sensor"}
 
 # Removing any entity deletes its observations (and its children's), so all are data-bearing.
 # A template (INTEGRATION_ID) or metric/unit change is remove + new (reference §6, §10).

@@ -1,16 +1,18 @@
 """Live iTwin IoT entities -> normalized attribute maps that compare equal to the desired ones.
 
-Only user-owned props are kept (NAME, NOTES, LOCATION, INTEGRATION_ID and the metric/unit
-maps); every server prop (ids, SERIAL_NO, NODE_ID, PROJECT_ID, dates, SIZE, telemetry) is
-dropped. A missing LOCATION, `[null, null, null]` and a LOCATION without `type` are the same;
-coordinates compare as floats rounded to 9 decimals. Index-keyed maps (`{"0": "A", "1": "B"}`)
-become lists ordered by the integer key.
+Only user-owned props are kept (NAME, NOTES without the marker flags at its end, LOCATION,
+INTEGRATION_ID and the metric/unit maps); every server prop (ids, SERIAL_NO, NODE_ID,
+PROJECT_ID, dates, SIZE, telemetry) is dropped. A missing LOCATION, `[null, null, null]` and a
+LOCATION without `type` are the same; coordinates compare as floats rounded to 9 decimals.
+Index-keyed maps (`{"0": "A", "1": "B"}`) become lists ordered by the integer key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+
+from provisioner.providers.marker import PREVENT_DESTROY, split_notes
 
 JSONDict = dict[str, Any]
 
@@ -78,11 +80,16 @@ def metrics_from_props(props: Mapping[str, Any]) -> list[JSONDict]:
 
 def _common(entity: Mapping[str, Any]) -> JSONDict:
     props = entity.get("props") or {}
-    return {
+    raw_notes = props.get("NOTES")
+    notes, flags = split_notes(raw_notes) if isinstance(raw_notes, str) else (raw_notes, frozenset())
+    attrs: JSONDict = {
         "name": blank(props.get("NAME")),
         "location": location_from_props(props.get("LOCATION")),
-        "notes": blank(props.get("NOTES")),
+        "notes": blank(notes),
     }
+    if PREVENT_DESTROY in flags:
+        attrs[PREVENT_DESTROY] = True
+    return attrs
 
 
 def connection_attrs(node: Mapping[str, Any]) -> JSONDict:

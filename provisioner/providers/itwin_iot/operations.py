@@ -180,6 +180,8 @@ class Operations:
                     await self._update_node(address, created, props)
                 return created
             node_id = change.server_id or ctx.ids[address]
+            if change.moved_from is not None:  # `moved:`: the marker device gets the new key
+                await self._rekey_marker(node_id, _keys(change.moved_from)[0], _keys(address)[0])
             request = bodies.node_request(node_id, state="update", attrs=after)
             await self._update_node(address, node_id, request)
             return None
@@ -215,6 +217,15 @@ class Operations:
                 f"{address}: the service refused to set the name, location or notes of connection "
                 f"{node_id} by a node update ({exc}); set them in the iTwin app, or leave them out of "
                 "the configuration") from exc
+
+    async def _rekey_marker(self, node_id: str, old_key: str, new_key: str) -> None:
+        """Give the node's marker device the refId of the connection's new key (by the device's id);
+        a marker that already has it (an earlier attempt) is left as it is."""
+        devices = await self.client.list_devices(self.project)
+        for device in devices:
+            if identity.node_of(device) == node_id and identity.marker_of(device) == (self.stack, old_key):
+                entry = {"changeState": "update", "id": device["id"], "refId": ref_id(self.stack, new_key)}
+                await self.client.integrate(self.project, bodies.node_request(node_id, devices=[entry]))
 
     async def _integrate_remove(self, body: JSONDict, address: str, node_id: str) -> None:
         """Remove; when the outcome is unknown or it is refused, the entity being gone already
