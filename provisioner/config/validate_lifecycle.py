@@ -48,25 +48,22 @@ def check_lifecycle(checker: Checker) -> None:
                               (*path, "lifecycle", "ignore_changes", index), address)
 
 
-_MOVABLE = ("insights_hub.assets.", "insights_hub.agents.", "itwin_iot.connections.")
+_MOVABLE = ("insights_hub.aspect_types.", "insights_hub.asset_types.", "insights_hub.assets.",
+            "insights_hub.agents.", "itwin_iot.connections.")
 
 
 def check_moved(checker: Checker) -> None:
     """`moved:` blocks: `to` is declared, `from` is not (any more), both are objects of one kind
-    under one parent, and no address is moved twice. Types cannot move: a type's id is its name."""
+    under one parent, and no address is moved twice. A moved type keeps its id (`moved_type_ids`)."""
     declared = {address for address, _ in resource_paths(checker.config)}
     seen: dict[str, int] = {}
     for index, block in enumerate(checker.config.moved):
         path: Path = ("moved", index)
         source, target = block.from_, block.to
-        if source.startswith(("insights_hub.aspect_types.", "insights_hub.asset_types.")):
-            checker.error("a type cannot be moved: its id is <tenant>.<name>, which never changes; declare "
-                          "the new type and move the assets over", (*path, "from"), source)
-            continue
         if not source.startswith(_MOVABLE) or ".mappings." in source or ".event_mappings." in source \
                 or source.endswith(".data_sources"):
-            checker.error("only assets, agents, and iTwin connections, devices and sensors can be moved",
-                          (*path, "from"), source)
+            checker.error("only aspect and asset types, assets, agents, and iTwin connections, devices "
+                          "and sensors can be moved", (*path, "from"), source)
             continue
         if source in declared:
             checker.error(f"{source} is still declared: a moved object's old address must be gone",

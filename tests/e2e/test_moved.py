@@ -1,4 +1,4 @@
-"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object (any kind but types).
+"""Issue 13, must-show 2: renaming a key with a `moved:` block keeps the object (every kind).
 
 The quickstart is applied, then its motor asset, its agent and one iTwin sensor get new keys with
 `moved:` blocks: the plan shows each as moved (an update that rewrites the owner marker, no
@@ -50,6 +50,12 @@ async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
     async with open_session(project.config, transport=sandbox.transport()) as session:
         plan, _ = await make_plan(session)
     return plan
+
+
+async def apply(project: Project, sandbox: Sandbox) -> None:
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
 
 
 async def server_ids(project: Project, sandbox: Sandbox) -> dict[str, str]:
@@ -105,7 +111,9 @@ def test_a_moved_block_from_an_address_still_declared_is_an_error(tmp_path: Path
         load_project(project)
     message = str(error.value)
     assert f"{HUB}.assets.acme-motor is still declared" in message and "moved.yaml:2:" in message
-    assert "a type cannot be moved" in message
+    # Environment stays declared: its move to the undeclared Climate is refused too
+    assert f"{HUB}.aspect_types.Environment is still declared" in message
+    assert f"{HUB}.aspect_types.Climate is not declared" in message
 
 
 async def test_a_moved_connection_keeps_its_node_and_everything_under_it(
@@ -132,3 +140,35 @@ async def test_a_moved_connection_keeps_its_node_and_everything_under_it(
     assert sorted(i for a, i in after.items() if a.startswith("itwin_iot.")) == sorted(old.values())
     again = await plan_of(project, sandbox)
     assert not again.has_changes, [c.address for c in again.changes]
+
+
+async def test_renamed_type_keys_keep_the_type_ids_so_nothing_is_replaced(
+        tmp_path: Path, quickstart: Project, sandbox: Sandbox) -> None:
+    await apply(quickstart, sandbox)
+    project_dir = copy_example("quickstart", tmp_path / "types")
+    hub = project_dir / "insights-hub.yaml"
+    text = hub.read_text()
+    for old, new in (("\n    Vibration:\n", "\n    ShaftVibration:\n"),
+                     ("vibration: Vibration", "vibration: ShaftVibration"),
+                     ("\n    Engine:\n", "\n    Motor:\n"), ("type: Engine", "type: Motor")):
+        assert text.count(old) == 1, old
+        text = text.replace(old, new)
+    hub.write_text(text)
+    (project_dir / "moved.yaml").write_text(
+        "moved:\n"
+        f"  - {{from: {HUB}.aspect_types.Vibration, to: {HUB}.aspect_types.ShaftVibration}}\n"
+        f"  - {{from: {HUB}.asset_types.Engine, to: {HUB}.asset_types.Motor}}\n")
+    project = load_project(project_dir)
+    plan = await plan_of(project, sandbox)
+    assert {(c.address, c.action, c.moved_from, c.server_id) for c in plan.changes} == {
+        (f"{HUB}.aspect_types.ShaftVibration", Action.UPDATE, f"{HUB}.aspect_types.Vibration",
+         "sandbox.Vibration"),
+        (f"{HUB}.asset_types.Motor", Action.UPDATE, f"{HUB}.asset_types.Engine", "sandbox.Engine"),
+    }  # no replace of the type, the asset or its mappings: the history stays
+    await apply(project, sandbox)
+    again = await plan_of(project, sandbox)
+    assert not again.has_changes, [c.address for c in again.changes]
+    types = {t["id"]: t for t in sandbox.snapshot()["insightsHub"]["assetTypes"]}
+    assert types["sandbox.Engine"]["description"].endswith("[provision:quickstart/asset_types.Motor]")
+    assets = [a for a in sandbox.snapshot()["insightsHub"]["assets"] if a["name"] == "AcmeMotor"]
+    assert [a["typeId"] for a in assets] == ["sandbox.Engine"]

@@ -45,12 +45,23 @@ def _variable(var: AspectVariable | AssetTypeVariable) -> JSONDict:
     return attrs
 
 
+_TYPES = ("insights_hub.aspect_types.", "insights_hub.asset_types.")
+
+
+def moved_type_ids(config: ProjectConfig, tenant: str) -> dict[str, str]:
+    """Type address -> the id it keeps after a `moved:` block renamed its key: a type's id is
+    `<tenant>.<name>` and never changes, so the new key names the old type (and vendor name)."""
+    return {block.to: f"{tenant}.{block.from_.rsplit('.', 1)[1]}" for block in config.moved
+            if block.from_.startswith(_TYPES) and block.to.startswith(_TYPES)}
+
+
 class _Resolver:
     """Turns names written in YAML into type ids and asset references."""
 
     def __init__(self, config: ProjectConfig, tenant: str) -> None:
         self.tenant = tenant
         self.hub = config.insights_hub
+        self.type_ids = moved_type_ids(config, tenant)
 
     def aspect_type(self, ref: str) -> tuple[str, str | None]:
         """(type id, dependency address) of an aspect type name or id."""
@@ -58,7 +69,7 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id, name = f"{self.tenant}.{ref}", ref
+            type_id, name = self.type_ids.get(f"{_TYPES[0]}{ref}", f"{self.tenant}.{ref}"), ref
         owned = name in self.hub.aspect_types and not self.hub.aspect_types[name].external
         return type_id, (f"insights_hub.aspect_types.{name}" if owned else None)
 
@@ -68,7 +79,7 @@ class _Resolver:
             type_id = type_ref(ref)
             name = type_id.split(".", 1)[1] if type_id.startswith(f"{self.tenant}.") else None
         else:
-            type_id, name = f"{self.tenant}.{ref}", ref
+            type_id, name = self.type_ids.get(f"{_TYPES[1]}{ref}", f"{self.tenant}.{ref}"), ref
         owned = name in self.hub.asset_types and not self.hub.asset_types[name].external
         return type_id, (f"insights_hub.asset_types.{name}" if owned else None)
 

@@ -185,8 +185,9 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
     `wanted` is the desired resources by address."""
     # Types first: a first pass names every managed type id, so asset types (and assets) can
     # depend on them.
-    typed: list[tuple[str, JSONDict, str, bool]] = []
+    typed: list[tuple[str, JSONDict, str, bool, str | None]] = []
     type_address: dict[str, str] = {}
+    moved = moved_addresses(list(wanted.values()))
     for kind, objects, prefix in ((kinds.ASPECT_TYPE, snap.aspect_types, "aspect_types"),
                                   (kinds.ASSET_TYPE, snap.asset_types, "asset_types")):
         for obj in objects:
@@ -196,6 +197,9 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             declared = f"insights_hub.{prefix}.{obj.get('name')}"
             want = wanted.get(declared)
             found = f"insights_hub.{key}" if key else (declared if want is not None else None)
+            moved_from = None
+            if key and found in moved:  # a `moved:` block renamed the key: same type, new address
+                moved_from, found = found, moved[found]
             owner = split_description(obj.get("description"))[1]
             if want is not None and want.external:
                 info.problems.extend(external.mismatches(declared, kind, want.attrs, obj))
@@ -208,12 +212,13 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             if found is None:
                 state.unmanaged.append(UnmanagedObject(kind, obj["id"], str(obj.get("name"))))
                 continue
-            typed.append((kind, obj, found, key is None))  # a declared type id pins it: adopt
+            # a declared type id pins it, and a moved one gets its new marker: both adopt
+            typed.append((kind, obj, found, key is None or moved_from is not None, moved_from))
             type_address[obj["id"]] = found
     for address, resource in sorted(wanted.items()):
         if resource.external and address not in info.externals:
             info.problems.append(external.missing(address, resource.address.rsplit(".", 1)[-1]))
-    for kind, obj, address, adopt in typed:
+    for kind, obj, address, adopt, moved_from in typed:
         type_deps: tuple[str, ...] = ()
         if kind == kinds.ASPECT_TYPE:
             attrs = norm.aspect_type_attrs(obj)
@@ -222,7 +227,8 @@ def interpret_steps(snap: Snapshot, wanted: Mapping[str, Resource], stack: str, 
             refs = [attrs["parent"], *attrs["aspects"].values()]
             type_deps = tuple(type_address[t] for t in refs if t in type_address)
         state.managed[address] = LiveResource(address, kind, attrs, obj["id"], etag_of(obj), type_deps,
-                                              adopt=adopt, prevent_destroy=PREVENT_DESTROY in attrs)
+                                              adopt=adopt, prevent_destroy=PREVENT_DESTROY in attrs,
+                                              moved_from=moved_from)
         yield
 
     agents_by_id = {a["id"]: a for a in snap.agents}

@@ -86,9 +86,11 @@ class Operations:
 
     def __init__(self, client: HubClient, *, tenant: str, stack: str, lease: StackLease | None = None,
                  offboard_wait: float = 60.0,
-                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                 type_ids: Mapping[str, str] | None = None) -> None:
         self.client = client
         self.tenant = tenant
+        self.type_ids = dict(type_ids or {})  # moved types keep their first id (`moved_type_ids`)
         self.stack = stack
         self.lease = lease
         # True: look an asset or agent up before creating it (the read may be stale, or another
@@ -136,9 +138,9 @@ class Operations:
             raise ProvisionError(f"{ref}: no server id known (was it created?)") from None
 
     def type_id(self, address: str) -> tuple[str, str]:
-        """(name, id) of an aspect or asset type address."""
-        name = address.rsplit(".", 1)[-1]
-        return name, f"{self.tenant}.{name}"
+        """(name, id) of an aspect or asset type address (a moved type keeps its first id and name)."""
+        type_id = self.type_ids.get(address) or f"{self.tenant}.{address.rsplit('.', 1)[-1]}"
+        return type_id.split(".", 1)[1], type_id
 
     @staticmethod
     def key(address: str) -> str:

@@ -68,8 +68,11 @@ class InsightsHubProvider:
         self.stack = stack
         self._resources = list(resources)
         self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
+        # a moved type keeps the id of its first name (`desired.moved_type_ids`)
+        type_ids = {r.address: f"{tenant}.{r.moved_from[0].rsplit('.', 1)[1]}" for r in self._resources
+                    if r.moved_from and r.kind in (kinds.ASPECT_TYPE, kinds.ASSET_TYPE)}
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
-                              offboard_wait=offboard_wait)
+                              offboard_wait=offboard_wait, type_ids=type_ids)
         self._observed: Observation | None = None  # the lease where the last read began
         self.usage = Usage()  # which live assets use which types: what a type change destroys
         self.lookalikes = Lookalikes()  # unmanaged assets and agents by (kind, name, parent id)
