@@ -32,7 +32,8 @@ from provisioner.sandbox import SandboxSettings
 from provisioner.session import make_plan, open_session
 
 GHOST = "ghost@far-host/4242/deadbeef"
-TTL = 5.0  # long enough that a loaded machine starts the next apply well within it
+TTL = 20.0  # a killed holder's lease lives on for 2/3 to all of it: a loaded machine (load 8 seen) needs
+# up to ~10 s to start the next apply, which must still find it held
 
 
 def provision(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
