@@ -70,6 +70,8 @@ async def test_moved_keys_keep_their_server_ids(tmp_path: Path, quickstart: Proj
         plan, live = await make_plan(session)
         assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
     before = await server_ids(quickstart, sandbox)
+    motor_id = before[f"{HUB}.assets.acme-motor"]  # its stored history, as an agent's upload leaves it
+    sandbox.ctx.telemetry.write(motor_id, "environment", "2026-12-01T00:00:00.000Z", {"Temperature": 21.5})
 
     without = await plan_of(load_project(renamed(tmp_path, with_blocks=False)), sandbox)
     assert {c.address for c in without.changes if c.action is Action.DELETE} >= set(MOVES)
@@ -100,6 +102,9 @@ async def test_moved_keys_keep_their_server_ids(tmp_path: Path, quickstart: Proj
         i for a, i in after.items() if a.startswith(f"{HUB}.agents.motor-1-agent."))
     again = await plan_of(project, sandbox)
     assert not again.has_changes, [c.address for c in again.changes]  # the blocks stay: no-ops
+    # the time series hang on the asset id, which the move kept: read back at the new address
+    records = sandbox.ctx.telemetry.records(after[f"{HUB}.assets.motor-1"], "environment")
+    assert records == [{"_time": "2026-12-01T00:00:00.000Z", "Temperature": 21.5}]
 
 
 def test_a_moved_block_from_an_address_still_declared_is_an_error(tmp_path: Path) -> None:
