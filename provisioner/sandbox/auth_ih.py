@@ -232,7 +232,7 @@ def build_auth_routes(signer: Signer, settings: SandboxSettings) -> list[BaseRou
         query = {k: request.query_params[k] for k in fields if k in request.query_params}
         try:
             body = json.loads(raw) if raw.strip() else {}
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # deep JSON labelled as a form skips the guard
             return _uaa_error(400, "invalid_request", "Request body is not valid JSON")
         if not isinstance(body, dict):
             return _uaa_error(400, "invalid_request", "Request body must be a JSON object")

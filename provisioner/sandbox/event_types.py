@@ -24,7 +24,8 @@ from provisioner.sandbox.context import IhContext
 from provisioner.sandbox.errors import HttpError
 from provisioner.sandbox.event_docs import BASE_TYPE, STANDARD_TYPE, utc_ms
 from provisioner.sandbox.filters import apply_sort, parse_filter, parse_sort
-from provisioner.sandbox.handlers import HAL, check_if_match, ih_route, json_body, json_response
+from provisioner.sandbox.handlers import HAL, check_if_match, ih_route, json_response
+from provisioner.sandbox.media import typed_body
 from provisioner.sandbox.paging import hal_page, page_params
 
 Doc = dict[str, Any]
@@ -131,7 +132,7 @@ class EventTypeService:
                                   "events": {"href": filter_link}}}
 
     async def create(self, request: Request) -> Response:
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)  # the SDK sends application/json
         tenant = self.ctx.settings.tenant
         name = body.get("name")
         if not isinstance(name, str) or not name:

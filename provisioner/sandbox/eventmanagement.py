@@ -38,7 +38,8 @@ from provisioner.sandbox.event_types import (
     type_fields,
 )
 from provisioner.sandbox.filters import apply_sort
-from provisioner.sandbox.handlers import HAL, ih_route, json_body, json_response
+from provisioner.sandbox.handlers import HAL, ih_route, json_response
+from provisioner.sandbox.media import typed_body
 from provisioner.sandbox.paging import hal_page, page_params
 
 Doc = dict[str, Any]
@@ -164,7 +165,7 @@ class EventService:
         """`POST /events` by an agent or a tenant token: 201 with the created event."""
         agent = self._poster(request)
         settings = self.ctx.settings
-        body = await json_body(request)
+        body = await typed_body(request, self.ctx.settings)  # the SDK sends application/json
         doc = posted_event(body, **self._type_rules(body), keep_extra=settings.event_extra_fields == "keep")
         if settings.event_entity_check and not self._known_entity(doc["entityId"]):
             raise HttpError(400, f"Invalid event: entity {doc['entityId'][:64]} does not exist")

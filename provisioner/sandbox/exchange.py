@@ -115,7 +115,7 @@ class ExchangeService:
                 if not part.content_type.lower().startswith("multipart/related"):
                     raise MultipartError(f"an item must be multipart/related, not {part.content_type}")
                 items.append(self._item(split_parts(part.body, boundary_of(part.content_type))))
-        except (MultipartError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        except (MultipartError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
             raise HttpError(400, f"Multipart body is not well formatted: {exc}") from None
         return items
 

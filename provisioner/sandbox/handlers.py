@@ -58,11 +58,12 @@ def json_response(
 
 
 async def json_body(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object; anything else is a 400."""
+    """The request body as a JSON object; anything else is a 400. (The middleware refuses deep JSON
+    first, but not in a body labelled as a form: a RecursionError is a 400 here too.)"""
     raw = await request.body()
     try:
         body = json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         raise HttpError(400, "Request body is not valid JSON") from None
     if not isinstance(body, dict):
         raise HttpError(400, "Request body must be a JSON object")

@@ -28,7 +28,7 @@ async def _json_body(request: Request) -> Any:
         return None
     try:
         return json.loads(raw, parse_constant=_reject_constant)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep JSON in a body labelled as a form passes the middleware
         raise field_error(400, "Malformed JSON request", "body") from None
 
 
