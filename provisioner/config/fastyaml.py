@@ -18,7 +18,10 @@ from provisioner.config.yamlsource import ParsedDoc, duplicate_issue, resolve_pl
 
 
 class Unsupported(Exception):
-    """The text uses YAML outside the fast subset."""
+    """The text uses YAML outside the fast subset; `line` (0-based) is about where the fast
+    reader stopped."""
+
+    line = 0
 
 
 _PLAIN_KEY = re.compile(r"([A-Za-z0-9_][A-Za-z0-9_.\-/ ]*):(?:[ \t]+|$)")
@@ -331,12 +334,20 @@ def _lines(text: str) -> list[Line]:
 
 def parse_fast(text: str, smap: SourceMap) -> ParsedDoc:
     """Parse `text` if it is in the fast subset; raise Unsupported otherwise."""
-    if "\t" in text or "\r" in text or _UNUSUAL.search(text):
-        raise Unsupported
+    unusual = _UNUSUAL.search(text)
+    starts = [i for i in (text.find("\t"), text.find("\r"), unusual.start() if unusual else -1) if i >= 0]
+    if starts:
+        exc = Unsupported()
+        exc.line = text.count("\n", 0, min(starts))
+        raise exc
     lines = _lines(text)
     parser = _Parser(lines, smap)
-    if lines:
-        parser.doc.data = parser.block(lines[0][0], ())
-        if parser.i != len(lines):
-            raise Unsupported
+    try:
+        if lines:
+            parser.doc.data = parser.block(lines[0][0], ())
+            if parser.i != len(lines):
+                raise Unsupported
+    except Unsupported as exc:
+        exc.line = lines[min(parser.i, len(lines) - 1)][2] if lines else 0
+        raise
     return parser.doc

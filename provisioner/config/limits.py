@@ -31,6 +31,11 @@ MAX_RENDER_CHARS = 128 * 1024 * 1024
 """Characters one template may render to."""
 MAX_RENDER_SECONDS = 20.0
 """CPU-wall seconds one template may take to render (a 20,000-site fleet template takes ~3 s)."""
+MAX_FULL_YAML_SECONDS = 8.0
+"""Wall seconds the full YAML reader (ruamel.yaml, pure Python) may take on one file that the fast
+reader does not handle (anchors, tags, block scalars, multi-line values, or a syntax error): it reads
+~7,000 lines a second, a one-line list of 200,000 values took 53 s. Files the fast reader handles
+(the fleet example at 20,000 sites, 51.8 MB) never reach it."""
 MAX_TEMPLATE_VALUE = 16 * 1024 * 1024
 """Length of any one string or list a template expression builds (`'x' * n`, `range(n)`, …)."""
 

@@ -8,8 +8,12 @@ is the same either way. Duplicate keys are errors naming both places.
 from __future__ import annotations
 
 import re
+import signal
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import FrameType
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -24,6 +28,7 @@ from provisioner.config.limits import (
     MAX_ALIAS_NODES,
     MAX_ALIASES,
     MAX_DEPTH,
+    MAX_FULL_YAML_SECONDS,
     LimitExceeded,
     check_int_literal,
 )
@@ -105,8 +110,40 @@ def parse_yaml(text: str, smap: SourceMap) -> ParsedDoc:
 
     try:
         return parse_fast(text, smap)
-    except (Unsupported, LimitExceeded):  # ruamel.yaml then reports the problem with its place
-        return parse_ruamel(text, smap)
+    except (Unsupported, LimitExceeded) as exc:  # ruamel.yaml then reports the problem with its place
+        line = exc.line if isinstance(exc, Unsupported) else 0
+        return _within_time(lambda: parse_ruamel(text, smap), smap, line, len(text))
+
+
+class _FullReaderTimeout(Exception):
+    """The full YAML reader ran past MAX_FULL_YAML_SECONDS."""
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> None:
+    raise _FullReaderTimeout
+
+
+def _within_time(parse: Callable[[], ParsedDoc], smap: SourceMap, line: int, size: int) -> ParsedDoc:
+    """`parse()` stopped after MAX_FULL_YAML_SECONDS (SIGALRM, on the main thread only), then an
+    issue at `line`, where the fast reader stopped."""
+    alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
+    if not alarm:
+        return parse()
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, MAX_FULL_YAML_SECONDS)
+    try:
+        return parse()
+    except _FullReaderTimeout:
+        doc = ParsedDoc(None)
+        doc.issues.append(ConfigIssue(
+            f"YAML outside the plain subset (anchors, tags, block scalars, multi-line values) or a "
+            f"syntax error near here: the full YAML reader gave up on this {size / 2**20:.1f} MiB file "
+            f"after {MAX_FULL_YAML_SECONDS:g} s; fix the syntax, or keep a file this large to block "
+            "mappings, block lists and one-line flow lists", smap.locate(line, 0)))
+        return doc
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _LimitedComposer(Composer):

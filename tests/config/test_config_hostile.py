@@ -164,3 +164,21 @@ def test_oversized_files_are_refused_before_reading(tmp_path: Path, monkeypatch:
 def test_oversized_csv_field(tmp_path: Path) -> None:
     text = _error(tmp_path, {"vars/sites.csv": "a\n" + "x" * 70_000 + "\n"})
     assert "sites.csv:2:1" in text and "CSV field is longer" in text
+
+
+def test_a_large_file_the_fast_reader_refuses_gets_a_bounded_full_read_and_a_located_error(
+        tmp_path: Path) -> None:
+    # found by fuzz_hostile (seed 16, case 1071): three one-line lists of a million values with a
+    # syntax error; the full YAML reader took 232 s before it had a time limit
+    template = "".join(f"{key}: {{{{ range(1000000) | list }}}}\n" for key in ("xy,", "xy", " xy"))
+    text = _error(tmp_path, {"extra.yaml.j2": template}, seconds=25)
+    assert "extra.yaml.j2:1:1:" in text and "the full YAML reader gave up" in text
+    assert f"after {config_limits.MAX_FULL_YAML_SECONDS:g} s" in text
+
+
+def test_the_fast_reader_says_where_it_stopped(tmp_path: Path) -> None:
+    body = "".join(f"k{i}: {i}\n" for i in range(200_000)) + "tagged: !custom 1\n"  # 200,001 lines
+    text = _error(tmp_path, {"extra.yaml": body}, seconds=25)
+    # the bounded full read gives up at the fast reader's line; a machine fast enough to finish the
+    # full read in time reports the tag on the same line
+    assert "extra.yaml:200001:" in text, text
