@@ -10,7 +10,11 @@ from pathlib import Path
 
 import uvicorn
 
+from provisioner.config import Project
+from provisioner.pipeline import ApplyOptions, apply_plan
+from provisioner.plan import Plan
 from provisioner.sandbox import Sandbox, SandboxSettings
+from provisioner.session import make_plan, open_session
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -68,3 +72,20 @@ class LiveSandbox:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(timeout=10)
+
+
+async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
+    """A fresh plan of `project` against the in-process `sandbox`."""
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        plan, _ = await make_plan(session)
+    return plan
+
+
+async def apply_project(project: Project, sandbox: Sandbox, options: ApplyOptions | None = None) -> Plan:
+    """Plan and apply `project` (default `force=True`: small tenants cross the thresholds); the
+    apply must succeed. Returns the plan applied."""
+    async with open_session(project.config, transport=sandbox.transport()) as session:
+        plan, live = await make_plan(session)
+        report = await apply_plan(session, plan, options or ApplyOptions(force=True), live=live)
+    assert report.ok, (report.failed, report.skipped)
+    return plan

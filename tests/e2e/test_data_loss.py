@@ -13,11 +13,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from harness import copy_example
+from harness import copy_example, plan_of
 
-from provisioner.config import Project, load_project
+from provisioner.config import load_project
 from provisioner.pipeline import ApplyOptions, UnsafePlanError, apply_plan, gate
-from provisioner.plan import Plan
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session
@@ -45,12 +44,6 @@ def base(tmp_path: Path, name: str) -> Path:
     project = copy_example("quickstart", tmp_path / name)
     edit(project / "insights-hub.yaml", ("  agents:\n", EXTRA_ASSETS + "\n  agents:\n"))
     return project
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
 
 
 @pytest.fixture

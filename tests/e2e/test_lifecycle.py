@@ -11,17 +11,17 @@ import sys
 from pathlib import Path
 
 import pytest
-from harness import LiveSandbox, copy_example
+from harness import LiveSandbox, copy_example, plan_of
+from harness import apply_project as apply
 
 from provisioner.cli import exit_codes
-from provisioner.config import Project, load_project
+from provisioner.config import load_project
 from provisioner.errors import ConfigError
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, UnsafePlanError, apply_plan
-from provisioner.plan import Plan
 from provisioner.providers.marker import split_description
 from provisioner.sandbox import Sandbox
-from provisioner.session import make_plan, open_session
+from provisioner.session import open_session
 
 HUB = "insights_hub"
 MOTOR = f"{HUB}.assets.acme-motor"
@@ -37,20 +37,6 @@ def edit(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert text.count(old) == 1, old
     path.write_text(text.replace(old, new))
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
-
-
-async def apply(project: Project, sandbox: Sandbox, options: ApplyOptions | None = None) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, live = await make_plan(session)
-        report = await apply_plan(session, plan, options or ApplyOptions(force=True), live=live)
-    assert report.ok, (report.failed, report.skipped)
-    return plan
 
 
 async def test_ignore_changes_keeps_an_operators_edit_through_apply(tmp_path: Path, sandbox: Sandbox) -> None:

@@ -8,12 +8,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import copy_example
+from harness import copy_example, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, UnsafePlanError, apply_plan
-from provisioner.plan import Plan
 from provisioner.render import render_text
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session
@@ -21,12 +20,6 @@ from provisioner.session import make_plan, open_session
 HUB = "insights_hub"
 MOTOR = f"{HUB}.assets.acme-motor"
 AGENT = f"{HUB}.agents.acme-motor-agent"
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
 
 
 async def lose_markers(project: Project, sandbox: Sandbox,

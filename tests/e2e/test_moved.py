@@ -11,13 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from harness import copy_example
+from harness import apply_project, copy_example, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.errors import ConfigError
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
-from provisioner.plan import Plan
 from provisioner.render import render_text
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session, read_live
@@ -46,16 +45,8 @@ def renamed(tmp_path: Path, *, with_blocks: bool) -> Path:
     return project
 
 
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
-
-
 async def apply(project: Project, sandbox: Sandbox) -> None:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, live = await make_plan(session)
-        assert (await apply_plan(session, plan, ApplyOptions(), live=live)).ok
+    await apply_project(project, sandbox, ApplyOptions())
 
 
 async def server_ids(project: Project, sandbox: Sandbox) -> dict[str, str]:

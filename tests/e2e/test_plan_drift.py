@@ -19,13 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import DEMO_ENV, EXAMPLES
+from harness import DEMO_ENV, EXAMPLES, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.errors import ApiError
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
-from provisioner.plan import Plan
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.itwin_iot import identity
 from provisioner.providers.itwin_iot.client import ItwinIotClient
@@ -156,12 +155,6 @@ def write_project(root: Path) -> Path:
     (root / "insights-hub.yaml").write_text(HUB_YAML)
     (root / "itwin-iot.yaml").write_text(ITWIN_YAML)
     return root
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harness import copy_example
+from harness import copy_example, plan_of
 
 from provisioner.apply.events import ApplyEvent, EventKind
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, apply_plan
-from provisioner.plan import Plan
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session
@@ -30,12 +29,6 @@ def step(kind: str) -> tuple[str, int]:
     platform, name = kind.split(".", 1)
     order = HUB_ORDER if platform == "insights_hub" else ITWIN_ORDER
     return platform, next(i for i, names in enumerate(order) if name in names.split("|"))
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
 
 
 async def apply(project: Project, sandbox: Sandbox, events: list[ApplyEvent] | None = None) -> None:

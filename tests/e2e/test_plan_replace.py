@@ -9,12 +9,11 @@ import json
 from pathlib import Path
 
 import pytest
-from harness import copy_example
+from harness import copy_example, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, UnsafePlanError, apply_plan
-from provisioner.plan import Plan
 from provisioner.render import render_json, render_markdown, render_text
 from provisioner.sandbox import Sandbox, SandboxSettings
 from provisioner.session import make_plan, open_session
@@ -23,12 +22,6 @@ HUB = "insights_hub"
 ASPECT = f"{HUB}.aspect_types.Environment"
 AGENT = f"{HUB}.agents.acme-motor-agent"
 FORCED = {f"{HUB}.asset_types.Engine", f"{HUB}.assets.acme-motor"}
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
 
 
 async def apply(project: Project, sandbox: Sandbox, *, allow_data_loss: bool = True) -> None:

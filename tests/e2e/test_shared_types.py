@@ -12,15 +12,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from harness import copy_example
+from harness import apply_project as apply
+from harness import copy_example, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.errors import ProvisionError
 from provisioner.model import Action
-from provisioner.pipeline import ApplyOptions, apply_plan
-from provisioner.plan import Plan
 from provisioner.sandbox import Sandbox
-from provisioner.session import make_plan, open_session
 
 HUB = "insights_hub"
 TYPES = """insights_hub:
@@ -49,20 +47,6 @@ def stack(tmp_path: Path, name: str, marker: str) -> Project:
     (project / "types.yaml").write_text(TYPES.format(marker=marker))
     shutil.rmtree(project / "env", ignore_errors=True)
     return load_project(project)
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
-
-
-async def apply(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, live = await make_plan(session)
-        report = await apply_plan(session, plan, ApplyOptions(force=True), live=live)
-    assert report.ok, (report.failed, report.skipped)
-    return plan
 
 
 async def test_one_stack_owns_a_type_another_uses_it_both_plan_clean(

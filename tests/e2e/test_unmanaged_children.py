@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from harness import copy_example
+from harness import apply_project as apply
+from harness import copy_example, plan_of
 
 from provisioner.config import Project, load_project
 from provisioner.model import Action
 from provisioner.pipeline import ApplyOptions, UnsafePlanError, apply_plan
-from provisioner.plan import Plan, read_plan, write_plan
+from provisioner.plan import read_plan, write_plan
 from provisioner.plan.planfile import checksum
 from provisioner.sandbox import Sandbox
 from provisioner.session import make_plan, open_session
@@ -28,20 +29,6 @@ HUB = "insights_hub"
 NORTH = "itwin_iot.connections.north"
 AGENT = f"{HUB}.agents.acme-motor-agent"
 PROFILE = "      security_profile: SHARED_SECRET\n"
-
-
-async def plan_of(project: Project, sandbox: Sandbox) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, _ = await make_plan(session)
-    return plan
-
-
-async def apply(project: Project, sandbox: Sandbox, options: ApplyOptions | None = None) -> Plan:
-    async with open_session(project.config, transport=sandbox.transport()) as session:
-        plan, live = await make_plan(session)
-        report = await apply_plan(session, plan, options or ApplyOptions(force=True), live=live)
-    assert report.ok, (report.failed, report.skipped)
-    return plan
 
 
 async def hand_made_device(project: Project, sandbox: Sandbox) -> str:
