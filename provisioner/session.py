@@ -38,6 +38,7 @@ from provisioner.providers.http.rate_limits import LimitsConfig
 from provisioner.providers.http.retry import RetryPolicy
 from provisioner.providers.insights_hub.client import InsightsHubClient
 from provisioner.providers.insights_hub.desired import desired_resources as hub_resources
+from provisioner.providers.insights_hub.desired import moved_type_ids
 from provisioner.providers.insights_hub.provider import InsightsHubProvider
 from provisioner.providers.itwin_iot.client import ItwinIotClient
 from provisioner.providers.itwin_iot.desired import desired_resources as itwin_resources
@@ -163,7 +164,8 @@ def open_session(config: ProjectConfig, *, transport: httpx.AsyncBaseTransport |
     if hub is not None:
         session.hub = _hub_client(hub, transport, retry)
         session.providers["insights_hub"] = InsightsHubProvider(
-            session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config))
+            session.hub, tenant=hub.tenant, stack=config.stack, resources=hub_resources(config),
+            type_ids=moved_type_ids(config, hub.tenant))
     itwin = config.platforms.itwin_iot
     if itwin is not None:
         session.itwin = _itwin_client(itwin, transport, retry)

@@ -11,6 +11,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 MAX_FILE_BYTES = 128 * 1024 * 1024
@@ -96,3 +101,24 @@ def load_json(text: str) -> Any:
 
 def is_finite_number(value: object) -> bool:
     return not isinstance(value, float) or math.isfinite(value)
+
+
+@contextmanager
+def wall_alarm(seconds: float, on_alarm: Callable[[], BaseException]) -> Iterator[None]:
+    """Within the block, raise `on_alarm()` after `seconds` of wall time (SIGALRM), so that even
+    a loop in C-free Python code stops. Only on the main thread where the platform has
+    `setitimer`; elsewhere the block runs unbounded (callers keep their own checks)."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise on_alarm()
+
+    previous = signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

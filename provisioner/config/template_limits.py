@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import functools
 import re
-import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
-from types import FrameType
 from typing import Any
 
 from jinja2 import Environment, TemplateError
@@ -26,7 +24,7 @@ from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import Namespace
 
-from provisioner.config.limits import MAX_RENDER_CHARS, MAX_RENDER_SECONDS, MAX_TEMPLATE_VALUE
+from provisioner.config.limits import MAX_RENDER_CHARS, MAX_RENDER_SECONDS, MAX_TEMPLATE_VALUE, wall_alarm
 
 
 class TemplateLimitError(TemplateError):
@@ -92,30 +90,23 @@ class RenderBudget:
     def render(cls, chunks: Callable[[], Iterator[str]]) -> str:
         """Join the chunks of a render within MAX_RENDER_CHARS and MAX_RENDER_SECONDS."""
         cls._local.deadline = time.monotonic() + cls.seconds
-        alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-        previous: Any = None
-        if alarm:
-            previous = signal.signal(signal.SIGALRM, _on_alarm)
-            signal.setitimer(signal.ITIMER_REAL, cls.seconds)
         try:
-            out: list[str] = []
-            size = 0
-            for chunk in chunks():
-                size += len(chunk)
-                if size > cls.chars:
-                    raise TemplateLimitError(f"the template renders to more than {cls.chars} characters")
-                out.append(chunk)
-                cls.check()
-            return "".join(out)
+            with wall_alarm(cls.seconds, _too_long):
+                out: list[str] = []
+                size = 0
+                for chunk in chunks():
+                    size += len(chunk)
+                    if size > cls.chars:
+                        raise TemplateLimitError(f"the template renders to more than {cls.chars} characters")
+                    out.append(chunk)
+                    cls.check()
+                return "".join(out)
         finally:
-            if alarm:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-                signal.signal(signal.SIGALRM, previous)
             cls._local.deadline = None
 
 
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise TemplateLimitError(f"rendering took longer than {RenderBudget.seconds:g} s")
+def _too_long() -> TemplateLimitError:
+    return TemplateLimitError(f"rendering took longer than {RenderBudget.seconds:g} s")
 
 
 class BoundedNamespace(Namespace):

@@ -8,12 +8,9 @@ is the same either way. Duplicate keys are errors naming both places.
 from __future__ import annotations
 
 import re
-import signal
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from types import FrameType
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -31,6 +28,7 @@ from provisioner.config.limits import (
     MAX_FULL_YAML_SECONDS,
     LimitExceeded,
     check_int_literal,
+    wall_alarm,
 )
 from provisioner.config.locations import Loc, Path, SourceMap, path_str
 from provisioner.config.yaml_messages import syntax_issue
@@ -119,20 +117,12 @@ class _FullReaderTimeout(Exception):
     """The full YAML reader ran past MAX_FULL_YAML_SECONDS."""
 
 
-def _on_alarm(signum: int, frame: FrameType | None) -> None:
-    raise _FullReaderTimeout
-
-
 def _within_time(parse: Callable[[], ParsedDoc], smap: SourceMap, line: int, size: int) -> ParsedDoc:
-    """`parse()` stopped after MAX_FULL_YAML_SECONDS (SIGALRM, on the main thread only), then an
-    issue at `line`, where the fast reader stopped."""
-    alarm = threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer")
-    if not alarm:
-        return parse()
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, MAX_FULL_YAML_SECONDS)
+    """`parse()` stopped after MAX_FULL_YAML_SECONDS (`wall_alarm`), then an issue at `line`, where
+    the fast reader stopped."""
     try:
-        return parse()
+        with wall_alarm(MAX_FULL_YAML_SECONDS, _FullReaderTimeout):
+            return parse()
     except _FullReaderTimeout:
         doc = ParsedDoc(None)
         doc.issues.append(ConfigIssue(
@@ -141,9 +131,6 @@ def _within_time(parse: Callable[[], ParsedDoc], smap: SourceMap, line: int, siz
             f"after {MAX_FULL_YAML_SECONDS:g} s; fix the syntax, or keep a file this large to block "
             "mappings, block lists and one-line flow lists", smap.locate(line, 0)))
         return doc
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 class _LimitedComposer(Composer):

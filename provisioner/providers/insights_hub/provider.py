@@ -62,15 +62,13 @@ class InsightsHubProvider:
 
     def __init__(self, client: InsightsHubClient, *, tenant: str, stack: str,
                  resources: Sequence[Resource], lease: StackLease | None = None,
-                 offboard_wait: float = 60.0) -> None:
+                 offboard_wait: float = 60.0, type_ids: Mapping[str, str] | None = None) -> None:
+        """`type_ids`: the ids moved types keep (`desired.moved_type_ids`)."""
         self.client = client
         self.tenant = tenant
         self.stack = stack
         self._resources = list(resources)
         self.lease = lease or StackLease(client, tenant=tenant, stack=stack)
-        # a moved type keeps the id of its first name (`desired.moved_type_ids`)
-        type_ids = {r.address: f"{tenant}.{r.moved_from[0].rsplit('.', 1)[1]}" for r in self._resources
-                    if r.moved_from and r.kind in (kinds.ASPECT_TYPE, kinds.ASSET_TYPE)}
         self.ops = Operations(client, tenant=tenant, stack=stack, lease=self.lease,
                               offboard_wait=offboard_wait, type_ids=type_ids)
         self._observed: Observation | None = None  # the lease where the last read began
